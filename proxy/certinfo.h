@@ -1,0 +1,56 @@
+/*
+ * certinfo.h - what a certificate says, as plain strings: the facts that
+ * logs, `edgesim probe`, config validation (strict_aliases) and error pages
+ * quote. Extracted once from an X509; no OpenSSL types leak out.
+ */
+#ifndef EDGESIM_CERTINFO_H
+#define EDGESIM_CERTINFO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#include "util.h"
+
+typedef struct x509_st X509;
+
+struct certinfo {
+	char subject[256];      /* RFC 2253 style: "CN=*.cloudfront.net,O=edgesim lab" */
+	char issuer[256];
+	char serial[80];        /* hex, colon separated */
+	time_t not_before;
+	time_t not_after;
+	char not_before_str[32];        /* "2026-11-23T08:00:00Z" */
+	char not_after_str[32];
+	struct strlist sans;    /* DNS names and IP addresses, in certificate order */
+	char key_type[32];      /* "ECDSA P-256", "RSA 2048" */
+	char sha1[60];          /* uppercase hex, colon separated */
+	char sha256[100];
+	char spki_sha256[48];   /* base64 of SHA-256 over DER SubjectPublicKeyInfo */
+	bool self_signed;       /* subject == issuer and the signature verifies */
+	bool is_ca;
+};
+
+/* Fill info from cert; 0 on success. info must be freed with certinfo_free. */
+int certinfo_from_x509(X509 *cert, struct certinfo *info);
+/* Load the first certificate of a PEM file. */
+int certinfo_load_file(const char *path, struct certinfo *info,
+    struct es_err *err);
+void certinfo_free(struct certinfo *info);
+
+/* "DNS:cloudfront.net, DNS:*.cloudfront.net" (the Node.js spelling). */
+void certinfo_sans_typed(const struct certinfo *info, struct sbuf *out);
+/* "cloudfront.net, *.cloudfront.net". */
+void certinfo_sans_plain(const struct certinfo *info, struct sbuf *out);
+
+/*
+ * Digests of a certificate as edgesim spells them in pins and logs.
+ * sha1/sha256: uppercase hex with colons over the DER certificate.
+ * spki: base64 SHA-256 over i2d_PUBKEY (what curl --pinnedpubkey takes);
+ * X509_pubkey_digest is not that and is not used.
+ */
+void certinfo_sha1(X509 *cert, char out[60]);
+void certinfo_sha256(X509 *cert, char out[100]);
+void certinfo_spki_sha256(X509 *cert, char out[48]);
+
+#endif

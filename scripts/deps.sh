@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# deps.sh - install the Debian packages edgesim needs, and only those missing.
+#
+# Build: a C compiler, make, pkg-config and the -dev packages of OpenSSL 3,
+# libevent 2.1, inih and cmocka. Tests: curl, openssl (the CLI, as a client
+# only: edgesim itself never runs it) and node (the Node.js TLS fidelity test).
+# Pass extra package names as arguments to add them (scripts/bench does).
+set -eu
+
+pkgs=(build-essential pkg-config libssl-dev libevent-dev libinih-dev libcmocka-dev
+      curl openssl nodejs "$@")
+
+missing=()
+for p in "${pkgs[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+        missing+=("$p")
+    fi
+done
+# nodejs may come from another source than Debian (nodesource): a working
+# `node` is as good as the package.
+if command -v node >/dev/null 2>&1; then
+    kept=()
+    for p in "${missing[@]}"; do [ "$p" = nodejs ] || kept+=("$p"); done
+    missing=("${kept[@]+"${kept[@]}"}")
+fi
+
+if [ ${#missing[@]} -eq 0 ]; then
+    echo "deps: everything edgesim needs is installed"
+    exit 0
+fi
+
+echo "deps: missing Debian packages: ${missing[*]}"
+if [ "$(id -u)" -ne 0 ]; then
+    if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+        SUDO=sudo
+    else
+        cat >&2 <<MSG
+deps: installing them needs root, and this shell is not root (and sudo asks for a password).
+deps: run this once, then try again:
+    sudo apt-get install -y ${missing[*]}
+MSG
+        exit 1
+    fi
+else
+    SUDO=
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+# Refresh the package lists only when an install fails for want of them.
+if ! $SUDO apt-get install -y --no-install-recommends "${missing[@]}"; then
+    $SUDO apt-get update
+    $SUDO apt-get install -y --no-install-recommends "${missing[@]}"
+fi
