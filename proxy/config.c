@@ -1,0 +1,1306 @@
+/*
+ * config.c - read an INI config with inih, then check it as a whole.
+ *
+ * Pass one: our own line reader feeds inih one line at a time, so every key
+ * knows its line (Debian's inih has no line-number callback), sections are
+ * recognised here (inih truncates section names at 50 bytes), over-long and
+ * malformed lines are reported instead of silently split, and every key is
+ * stored by the table in config_keys.c.
+ * Pass two: rules between keys and sections (references, duplicates,
+ * certificates that must cover names), resolved into pointers.
+ *
+ * Every problem is collected, none stops the parse, so `edgesim check`
+ * shows them all at once.
+ */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <ini.h>
+#include <openssl/ssl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "certinfo.h"
+#include "config_keys.h"
+#include "sni.h"
+
+#define CONF_FILE_MAX (1024 * 1024)
+/* inih's line buffer (INI_MAX_LINE) holds 199 bytes and the NUL. */
+#define CONF_LINE_MAX 199
+
+struct parse_state {
+	struct config *cfg;
+	struct conf_problems *probs;
+	const char *text;
+	size_t len;
+	size_t pos;
+	int line;               /* of the line last handed to inih */
+	bool continuation;      /* that line continues the previous key */
+	bool have_key;          /* a key was seen in this section (inih's prev_name) */
+	struct conf_sec *cur;   /* NULL: outside any usable section */
+	bool skip_section;      /* the header was bad: ignore its keys quietly */
+	struct conf_sec resolve_sec;
+};
+
+static void
+problem_add(struct conf_problems *p, int line, bool warning, const char *fmt,
+    ...) __attribute__((format(printf, 4, 5)));
+
+static void
+problem_add(struct conf_problems *p, int line, bool warning, const char *fmt,
+    ...)
+{
+	struct sbuf b;
+	va_list ap;
+
+	if (p->n == p->cap) {
+		p->cap = p->cap ? p->cap * 2 : 8;
+		p->v = xrealloc(p->v, p->cap * sizeof(*p->v));
+	}
+	sbuf_init(&b);
+	va_start(ap, fmt);
+	sbuf_vaddf(&b, fmt, ap);
+	va_end(ap);
+	p->v[p->n].line = line;
+	p->v[p->n].warning = warning;
+	p->v[p->n].msg = sbuf_detach(&b);
+	p->n++;
+	if (!warning)
+		p->n_errors++;
+}
+
+#define ERR(st_, line_, ...) problem_add((st_)->probs, (line_), false, __VA_ARGS__)
+#define WARN(st_, line_, ...) problem_add((st_)->probs, (line_), true, __VA_ARGS__)
+
+/* "[edge akamai]" or "[edgesim]", for messages. */
+static const char *
+sec_label(const struct conf_sec *sec, char *buf, size_t len)
+{
+	if (sec->name)
+		snprintf(buf, len, "[%s %s]", conf_section_name(sec->kind),
+		    sec->name);
+	else
+		snprintf(buf, len, "[%s]", conf_section_name(sec->kind));
+	return buf;
+}
+
+static int
+key_line(const struct conf_sec *sec, const char *key)
+{
+	const struct conf_key *k = conf_key_find(sec->kind, key);
+
+	if (k && sec->key_line[conf_key_index(k)])
+		return sec->key_line[conf_key_index(k)];
+	return sec->line;
+}
+
+/* --- pass one: sections --- */
+
+static void *
+section_new(struct parse_state *st, enum conf_section_kind kind,
+    const char *name, int line)
+{
+	struct config *cfg = st->cfg;
+	struct conf_sec *sec;
+	void *base;
+
+	switch (kind) {
+	case CONF_SEC_EDGE: {
+		struct conf_edge *e = xcalloc(1, sizeof(*e));
+		cfg->edges = xrealloc(cfg->edges,
+		    (cfg->n_edges + 1) * sizeof(*cfg->edges));
+		cfg->edges[cfg->n_edges++] = e;
+		sec = &e->sec;
+		base = e;
+		break;
+	}
+	case CONF_SEC_HOST: {
+		struct conf_host *h = xcalloc(1, sizeof(*h));
+		cfg->hosts = xrealloc(cfg->hosts,
+		    (cfg->n_hosts + 1) * sizeof(*cfg->hosts));
+		cfg->hosts[cfg->n_hosts++] = h;
+		sec = &h->sec;
+		base = h;
+		break;
+	}
+	case CONF_SEC_ORIGIN: {
+		struct conf_origin *o = xcalloc(1, sizeof(*o));
+		cfg->origins = xrealloc(cfg->origins,
+		    (cfg->n_origins + 1) * sizeof(*cfg->origins));
+		cfg->origins[cfg->n_origins++] = o;
+		sec = &o->sec;
+		base = o;
+		break;
+	}
+	default:
+		return NULL;
+	}
+	sec->kind = kind;
+	sec->name = xstrdup(name);
+	if (kind == CONF_SEC_HOST)
+		str_lower(sec->name);
+	sec->line = line;
+	conf_keys_defaults(kind, base);
+	return sec;
+}
+
+static struct conf_sec *
+section_find(struct config *cfg, enum conf_section_kind kind, const char *name)
+{
+	switch (kind) {
+	case CONF_SEC_EDGE: {
+		struct conf_edge *e = config_find_edge(cfg, name);
+		return e ? &e->sec : NULL;
+	}
+	case CONF_SEC_HOST: {
+		struct conf_host *h = config_find_host(cfg, name);
+		return h ? &h->sec : NULL;
+	}
+	case CONF_SEC_ORIGIN: {
+		struct conf_origin *o = config_find_origin(cfg, name);
+		return o ? &o->sec : NULL;
+	}
+	default:
+		return NULL;
+	}
+}
+
+static bool
+section_name_valid(enum conf_section_kind kind, const char *name)
+{
+	if (kind == CONF_SEC_HOST)
+		return sni_name_valid(name, strlen(name));
+	for (const char *p = name; *p; p++)
+		if (!isalnum((unsigned char)*p) && !strchr("-_.", *p))
+			return false;
+	return *name != '\0' && strlen(name) < CONF_NAME_MAX;
+}
+
+/* A "[...]" line: start the section it names, or report why not. */
+static void
+section_begin(struct parse_state *st, const char *hdr)
+{
+	char buf[CONF_LINE_MAX + 1];
+	char label[CONF_NAME_MAX + 32];
+	int kind = -1;
+
+	snprintf(buf, sizeof(buf), "%s", hdr);
+	char *text = str_trim(buf);
+	char *sp = text + strcspn(text, " \t");
+	char *name = NULL;
+	if (*sp) {
+		*sp = '\0';
+		name = str_trim(sp + 1);
+		if (*name == '\0')
+			name = NULL;
+	}
+	for (int k = 0; k < CONF_SEC_COUNT; k++)
+		if (strcmp(text, conf_section_name(k)) == 0)
+			kind = k;
+
+	st->cur = NULL;
+	st->skip_section = true;
+	if (kind < 0) {
+		int best = -1;
+		size_t best_d = SIZE_MAX;
+		for (int k = 0; k < CONF_SEC_COUNT; k++) {
+			size_t d = str_distance(text, conf_section_name(k));
+			if (d < best_d) {
+				best_d = d;
+				best = k;
+			}
+		}
+		if (best >= 0 && best_d <= strlen(text) / 3 + 1)
+			ERR(st, st->line, "unknown section [%s]; did you mean "
+			    "[%s%s]?", text, conf_section_name(best),
+			    conf_section_named(best) ? " NAME" : "");
+		else
+			ERR(st, st->line, "unknown section [%s]; sections are "
+			    "[edgesim], [resolve], [edge NAME], [host NAME] and "
+			    "[origin NAME]", text);
+		return;
+	}
+	if (conf_section_named(kind) && name == NULL) {
+		ERR(st, st->line, "[%s] needs a name: [%s NAME]", text, text);
+		return;
+	}
+	if (!conf_section_named(kind) && name != NULL) {
+		ERR(st, st->line, "[%s] takes no name (found '%s')", text, name);
+		return;
+	}
+	if (name && !section_name_valid(kind, name)) {
+		ERR(st, st->line, "[%s %s]: %s", text, name,
+		    kind == CONF_SEC_HOST ? "not a valid host name" :
+		    "names may use letters, digits, '-', '_' and '.'");
+		return;
+	}
+
+	struct conf_sec *sec = NULL;
+	if (kind == CONF_SEC_GLOBAL) {
+		sec = &st->cfg->global.sec;
+		if (sec->line) {
+			ERR(st, st->line, "duplicate section [edgesim] (first at "
+			    "line %d)", sec->line);
+			return;
+		}
+		sec->line = st->line;
+	} else if (kind == CONF_SEC_RESOLVE) {
+		/* [resolve] may appear more than once: its entries simply
+		 * accumulate. */
+		sec = &st->resolve_sec;
+		sec->kind = CONF_SEC_RESOLVE;
+	} else {
+		struct conf_sec *prev = section_find(st->cfg, kind, name);
+		if (prev) {
+			ERR(st, st->line, "duplicate section %s (first at line %d)",
+			    sec_label(prev, label, sizeof(label)), prev->line);
+			return;
+		}
+		sec = section_new(st, kind, name, st->line);
+	}
+	st->cur = sec;
+	st->skip_section = false;
+}
+
+/* --- pass one: lines --- */
+
+/* Strip an inline " ;comment" the way inih does for key lines. */
+static void
+strip_inline_comment(char *s)
+{
+	for (char *p = s; *p; p++) {
+		if (*p == ';' && (p == s || isspace((unsigned char)p[-1]))) {
+			*p = '\0';
+			return;
+		}
+	}
+}
+
+/*
+ * The ini_reader: hand inih the next line, after looking at it ourselves.
+ * Lines we report as malformed are replaced by a blank line (or by a
+ * harmless section header, so that inih forgets the previous key), so that
+ * inih neither reports them again nor misreads what follows.
+ */
+static char *
+reader(char *out, int num, void *stream)
+{
+	struct parse_state *st = stream;
+
+	if (st->pos >= st->len)
+		return NULL;
+	const char *start = st->text + st->pos;
+	const char *nl = memchr(start, '\n', st->len - st->pos);
+	size_t n = nl ? (size_t)(nl - start) : st->len - st->pos;
+	st->pos += n + (nl ? 1 : 0);
+	st->line++;
+	st->continuation = false;
+	if (n > 0 && start[n - 1] == '\r')
+		n--;
+
+	char line[CONF_LINE_MAX + 2];
+	size_t limit = (size_t)num - 1 < CONF_LINE_MAX ? (size_t)num - 1 :
+	    CONF_LINE_MAX;
+	if (n > limit) {
+		ERR(st, st->line, "line is %zu characters long; the limit is %zu "
+		    "(continue a long list on indented lines)", n, limit);
+		snprintf(out, (size_t)num, "\n");
+		return out;
+	}
+	if (memchr(start, '\0', n)) {
+		ERR(st, st->line, "line contains a NUL byte");
+		snprintf(out, (size_t)num, "\n");
+		return out;
+	}
+	memcpy(line, start, n);
+	line[n] = '\0';
+
+	/* UTF-8 byte order mark on the first line: inih skips it too. */
+	char *p = line;
+	if (st->line == 1 && (unsigned char)p[0] == 0xEF &&
+	    (unsigned char)p[1] == 0xBB && (unsigned char)p[2] == 0xBF)
+		p += 3;
+	bool indented = isspace((unsigned char)*p);
+	char *t = p;
+	while (isspace((unsigned char)*t))
+		t++;
+
+	if (*t == '\0' || *t == ';' || *t == '#') {
+		/* blank or comment */
+	} else if (indented && st->have_key) {
+		/* inih will pass it as a continuation of the previous key,
+		 * without stripping an inline comment: strip it here. */
+		st->continuation = true;
+		strip_inline_comment(t);
+		snprintf(out, (size_t)num, "  %s\n", str_trim(t));
+		return out;
+	} else if (*t == '[') {
+		char *close = strchr(t, ']');
+		st->have_key = false;
+		if (close == NULL) {
+			ERR(st, st->line, "section header without ']'");
+			st->cur = NULL;
+			st->skip_section = true;
+		} else {
+			char *after = close + 1;
+			while (isspace((unsigned char)*after))
+				after++;
+			if (*after && *after != ';' && *after != '#')
+				ERR(st, st->line, "text after ']' in a section "
+				    "header");
+			*close = '\0';
+			section_begin(st, t + 1);
+		}
+		/* inih only needs to know a section started. */
+		snprintf(out, (size_t)num, "[s]\n");
+		return out;
+	} else if (strcspn(t, "=:") == strlen(t)) {
+		ERR(st, st->line, "expected 'key = value' or '[section]'");
+		snprintf(out, (size_t)num, "\n");
+		return out;
+	} else {
+		st->have_key = true;
+	}
+	snprintf(out, (size_t)num, "%s\n", p);
+	return out;
+}
+
+static void
+resolve_add(struct parse_state *st, const char *name, const char *value)
+{
+	struct config *cfg = st->cfg;
+	struct es_err err;
+	char host[CONF_NAME_MAX];
+	int port = 0;
+
+	if (!sni_name_valid(name, strlen(name))) {
+		ERR(st, st->line, "[resolve] '%s' is not a valid host name", name);
+		return;
+	}
+	const struct conf_resolve *prev = config_find_resolve(cfg, name);
+	if (prev) {
+		ERR(st, st->line, "[resolve] %s is mapped twice (first at line %d)",
+		    name, prev->line);
+		return;
+	}
+	if (parse_hostport(value, host, sizeof(host), &port, -1, &err) < 0 &&
+	    parse_hostport(value, host, sizeof(host), &port, 0, &err) < 0) {
+		ERR(st, st->line, "[resolve] %s: %s", name, err.msg);
+		return;
+	}
+	unsigned char buf[16];
+	if (inet_pton(AF_INET, host, buf) != 1 &&
+	    inet_pton(AF_INET6, host, buf) != 1) {
+		ERR(st, st->line, "[resolve] %s: '%s' is not an IP address "
+		    "([resolve] maps names to addresses)", name, host);
+		return;
+	}
+	cfg->resolve = xrealloc(cfg->resolve,
+	    (cfg->n_resolve + 1) * sizeof(*cfg->resolve));
+	struct conf_resolve *r = &cfg->resolve[cfg->n_resolve++];
+	r->name = str_lower(xstrdup(name));
+	r->host = xstrdup(host);
+	r->port = port > 0 ? port : 0;
+	r->line = st->line;
+}
+
+/* Which other section kinds know this key, for a better message. */
+static const char *
+key_home(enum conf_section_kind not_kind, const char *name)
+{
+	for (int k = 0; k < CONF_SEC_COUNT; k++)
+		if (k != (int)not_kind && conf_key_find(k, name))
+			return conf_section_name(k);
+	return NULL;
+}
+
+static int
+handler(void *user, const char *section, const char *name, const char *value)
+{
+	struct parse_state *st = user;
+	char label[CONF_NAME_MAX + 32];
+	struct es_err err;
+
+	(void)section;
+	if (st->skip_section)
+		return 1;
+	if (st->cur == NULL) {
+		ERR(st, st->line, "'%s' is outside of any section", name);
+		return 1;
+	}
+	struct conf_sec *sec = st->cur;
+	if (sec->kind == CONF_SEC_RESOLVE) {
+		if (st->continuation)
+			ERR(st, st->line, "[resolve] takes one address per name; "
+			    "remove the indentation");
+		else
+			resolve_add(st, name, value);
+		return 1;
+	}
+	sec_label(sec, label, sizeof(label));
+
+	const struct conf_key *k = conf_key_find(sec->kind, name);
+	if (k == NULL) {
+		const char *hint = conf_key_suggest(sec->kind, name);
+		const char *home = key_home(sec->kind, name);
+		if (hint)
+			ERR(st, st->line, "%s unknown key '%s'; did you mean '%s'?",
+			    label, name, hint);
+		else if (home)
+			ERR(st, st->line, "%s unknown key '%s': it belongs in "
+			    "[%s%s]", label, name, home,
+			    strcmp(home, "edgesim") ? " NAME" : "");
+		else
+			ERR(st, st->line, "%s unknown key '%s'", label, name);
+		return 1;
+	}
+	size_t idx = conf_key_index(k);
+	if (st->continuation && k->type != CONF_T_WORDS) {
+		ERR(st, st->line, "%s %s takes one value per line; this "
+		    "indented line continues it: remove the indentation", label,
+		    name);
+		return 1;
+	}
+	if (!st->continuation && sec->key_line[idx] &&
+	    k->type != CONF_T_WORDS && k->type != CONF_T_REPEAT) {
+		ERR(st, st->line, "%s %s is set twice (first at line %d)", label,
+		    name, sec->key_line[idx]);
+		return 1;
+	}
+	if (conf_key_set(k, sec, value, st->line, &err) < 0) {
+		ERR(st, st->line, "%s %s: %s", label, name, err.msg);
+		return 1;
+	}
+	if (sec->key_line[idx] == 0)
+		sec->key_line[idx] = st->line;
+	return 1;
+}
+
+/* --- pass two --- */
+
+static void
+check_required(struct parse_state *st, struct conf_sec *sec)
+{
+	char label[CONF_NAME_MAX + 32];
+
+	for (size_t i = 0; i < conf_n_keys; i++) {
+		const struct conf_key *k = &conf_keys[i];
+		if (k->section == sec->kind && (k->flags & CONF_F_REQUIRED) &&
+		    sec->key_line[i] == 0)
+			ERR(st, sec->line, "%s is missing required key '%s'",
+			    sec_label(sec, label, sizeof(label)), k->name);
+	}
+}
+
+static bool
+file_readable(const char *path)
+{
+	return access(path, R_OK) == 0;
+}
+
+/*
+ * Parse a certificate spec: "lab", "lab:VARIANT", "lab:NAME", or a file.
+ * bare_name_is_lab: a bare host name means "lab:NAME" (default_cert).
+ */
+static int
+cert_spec_parse(const char *text, const char *key_file, int line,
+    bool bare_name_is_lab, struct cert_spec *out, struct es_err *err)
+{
+	memset(out, 0, sizeof(*out));
+	out->line = line;
+	if (strcmp(text, "lab") == 0) {
+		out->source = CERT_LAB;
+		out->variant = PKI_LEAF;
+		return 0;
+	}
+	if (str_has_prefix(text, "lab:")) {
+		const char *rest = text + 4;
+		out->source = CERT_LAB;
+		if (pki_variant_parse(rest, &out->variant) == 0)
+			return 0;
+		if (strchr(rest, '.') && sni_name_valid(rest, strlen(rest))) {
+			out->variant = PKI_LEAF;
+			out->lab_name = str_lower(xstrdup(rest));
+			return 0;
+		}
+		return es_errf(err, "'%s': unknown lab certificate; use lab, "
+		    "lab:VARIANT (expired, not-yet-valid, wrong-name, "
+		    "self-signed, untrusted, no-intermediate, rotated, revoked, "
+		    "client) or lab:NAME", text);
+	}
+	if (bare_name_is_lab && !strchr(text, '/') &&
+	    sni_name_valid(text, strlen(text))) {
+		out->source = CERT_LAB;
+		out->variant = PKI_LEAF;
+		out->lab_name = str_lower(xstrdup(text));
+		return 0;
+	}
+	out->source = CERT_FILE;
+	out->cert_file = xstrdup(text);
+	if (!file_readable(text))
+		return es_errf(err, "cannot read certificate file '%s': %s",
+		    text, strerror(errno));
+	if (key_file == NULL)
+		return es_errf(err, "certificate file '%s' needs its key file",
+		    text);
+	out->key_file = xstrdup(key_file);
+	if (!file_readable(key_file))
+		return es_errf(err, "cannot read key file '%s': %s", key_file,
+		    strerror(errno));
+	return 0;
+}
+
+static void
+cert_spec_free(struct cert_spec *c)
+{
+	free(c->lab_name);
+	free(c->cert_file);
+	free(c->key_file);
+	free(c->host_name);
+	memset(c, 0, sizeof(*c));
+}
+
+void
+config_cert_names(const struct conf_host *host, const struct cert_spec *spec,
+    struct strlist *out)
+{
+	if (spec->lab_name) {
+		strlist_add(out, spec->lab_name, spec->line);
+		return;
+	}
+	if (host == NULL)
+		return;
+	strlist_add(out, host->sec.name, host->sec.line);
+	for (size_t i = 0; i < host->aliases.n; i++)
+		if (!strlist_contains_nocase(out, host->aliases.v[i]))
+			strlist_add(out, host->aliases.v[i], host->aliases.line[i]);
+}
+
+/*
+ * The SANs the host's certificate will carry, without issuing it: computed
+ * for lab certificates, read from the file otherwise. -1 if unreadable.
+ */
+static int
+cert_sans(const struct conf_host *host, struct strlist *out,
+    struct es_err *err)
+{
+	const struct cert_spec *c = &host->cert;
+
+	if (c->source == CERT_FILE) {
+		struct certinfo info;
+		if (certinfo_load_file(c->cert_file, &info, err) < 0)
+			return -1;
+		for (size_t i = 0; i < info.sans.n; i++)
+			strlist_add(out, info.sans.v[i], 0);
+		certinfo_free(&info);
+		return 0;
+	}
+	if (c->variant == PKI_WRONG_NAME) {
+		strlist_add(out, PKI_WRONG_NAME_SAN, 0);
+		return 0;
+	}
+	struct strlist names = { 0 };
+	config_cert_names(host, c, &names);
+	for (size_t i = 0; i < names.n; i++) {
+		/* The lab adds "D" before "*.D", as CloudFront's default. */
+		if (str_has_prefix(names.v[i], "*."))
+			strlist_add(out, names.v[i] + 2, 0);
+		strlist_add(out, names.v[i], 0);
+	}
+	strlist_free(&names);
+	return 0;
+}
+
+static bool
+listen_host_ok(const char *host)
+{
+	unsigned char buf[16];
+
+	return inet_pton(AF_INET, host, buf) == 1 ||
+	    inet_pton(AF_INET6, host, buf) == 1;
+}
+
+static void
+check_global(struct parse_state *st)
+{
+	struct conf_global *g = &st->cfg->global;
+
+	if (g->nameserver) {
+		char host[64];
+		int port;
+		struct es_err err;
+		if (parse_hostport(g->nameserver, host, sizeof(host), &port, 53,
+		    &err) < 0 || !listen_host_ok(host))
+			ERR(st, key_line(&g->sec, "nameserver"),
+			    "[edgesim] nameserver: '%s' is not ADDR[:PORT] with an "
+			    "IP address", g->nameserver);
+	}
+}
+
+static void
+check_edges(struct parse_state *st)
+{
+	struct config *cfg = st->cfg;
+	char label[CONF_NAME_MAX + 32];
+	struct es_err err;
+
+	for (size_t i = 0; i < cfg->n_edges; i++) {
+		struct conf_edge *e = cfg->edges[i];
+		e->index = i;
+		sec_label(&e->sec, label, sizeof(label));
+		check_required(st, &e->sec);
+
+		e->listen = xcalloc(e->listen_text.n, sizeof(*e->listen));
+		for (size_t j = 0; j < e->listen_text.n; j++) {
+			struct conf_listen *l = &e->listen[e->n_listen];
+			l->line = e->listen_text.line[j];
+			l->text = e->listen_text.v[j];
+			if (parse_hostport(l->text, l->host, sizeof(l->host),
+			    &l->port, -1, &err) < 0) {
+				ERR(st, l->line, "%s listen: %s", label, err.msg);
+				continue;
+			}
+			if (strcmp(l->host, "localhost") == 0)
+				snprintf(l->host, sizeof(l->host), "127.0.0.1");
+			if (!listen_host_ok(l->host)) {
+				ERR(st, l->line, "%s listen: '%s' is not an IP "
+				    "address (use 127.0.0.1 or [::1])", label,
+				    l->host);
+				continue;
+			}
+			/* The same address twice, in any edge of the file. */
+			for (size_t a = 0; a <= i; a++) {
+				struct conf_edge *o = cfg->edges[a];
+				size_t upto = a == i ? e->n_listen : o->n_listen;
+				for (size_t b = 0; b < upto; b++) {
+					if (o->listen[b].port == l->port &&
+					    strcmp(o->listen[b].host, l->host) == 0)
+						ERR(st, l->line, "%s listen: %s is "
+						    "already used by [edge %s] at "
+						    "line %d", label, l->text,
+						    o->sec.name, o->listen[b].line);
+				}
+			}
+			e->n_listen++;
+		}
+		if (e->min_tls > e->max_tls)
+			ERR(st, key_line(&e->sec, "min_tls"), "%s min_tls %s is "
+			    "above max_tls %s", label,
+			    config_tls_version_name(e->min_tls),
+			    config_tls_version_name(e->max_tls));
+		if (e->client_ca && strcmp(e->client_ca, "lab") != 0 &&
+		    !file_readable(e->client_ca))
+			ERR(st, key_line(&e->sec, "client_ca"), "%s client_ca: "
+			    "cannot read '%s': %s", label, e->client_ca,
+			    strerror(errno));
+	}
+}
+
+static void
+check_hosts(struct parse_state *st)
+{
+	struct config *cfg = st->cfg;
+	char label[CONF_NAME_MAX + 32];
+	struct es_err err;
+
+	for (size_t i = 0; i < cfg->n_hosts; i++) {
+		struct conf_host *h = cfg->hosts[i];
+		sec_label(&h->sec, label, sizeof(label));
+		check_required(st, &h->sec);
+
+		if (h->edge_name) {
+			h->edge = config_find_edge(cfg, h->edge_name);
+			if (h->edge == NULL) {
+				const char *best = NULL;
+				size_t best_d = SIZE_MAX;
+				for (size_t j = 0; j < cfg->n_edges; j++) {
+					size_t d = str_distance(h->edge_name,
+					    cfg->edges[j]->sec.name);
+					if (d < best_d) {
+						best_d = d;
+						best = cfg->edges[j]->sec.name;
+					}
+				}
+				if (best && best_d <= strlen(h->edge_name) / 3 + 1)
+					ERR(st, key_line(&h->sec, "edge"), "%s edge "
+					    "'%s' is not defined; did you mean '%s'?",
+					    label, h->edge_name, best);
+				else
+					ERR(st, key_line(&h->sec, "edge"), "%s edge "
+					    "'%s' is not defined (no [edge %s])",
+					    label, h->edge_name, h->edge_name);
+			} else {
+				struct conf_edge *e = h->edge;
+				e->hosts = xrealloc(e->hosts,
+				    (e->n_hosts + 1) * sizeof(*e->hosts));
+				e->hosts[e->n_hosts++] = h;
+			}
+		}
+		if (h->origin_name) {
+			h->origin = config_find_origin(cfg, h->origin_name);
+			if (h->origin == NULL)
+				ERR(st, key_line(&h->sec, "origin"), "%s origin '%s' "
+				    "is not defined (no [origin %s])", label,
+				    h->origin_name, h->origin_name);
+		}
+		for (size_t j = 0; j < h->aliases.n; j++) {
+			str_lower(h->aliases.v[j]);
+			if (!sni_name_valid(h->aliases.v[j],
+			    strlen(h->aliases.v[j])))
+				ERR(st, h->aliases.line[j], "%s aliases: '%s' is not "
+				    "a valid host name", label, h->aliases.v[j]);
+		}
+
+		h->routes = xcalloc(h->route_text.n, sizeof(*h->routes));
+		for (size_t j = 0; j < h->route_text.n; j++) {
+			struct strlist w = { 0 };
+			int line = h->route_text.line[j];
+			strlist_add_words(&w, h->route_text.v[j], line);
+			if (w.n != 2) {
+				ERR(st, line, "%s route: expected 'PATTERN ORIGIN', "
+				    "as in 'route = /api/* api'", label);
+			} else if (w.v[0][0] != '/' && w.v[0][0] != '*') {
+				ERR(st, line, "%s route: pattern '%s' must start "
+				    "with '/' or '*'", label, w.v[0]);
+			} else {
+				struct conf_route *r = &h->routes[h->n_routes++];
+				r->pattern = xstrdup(w.v[0]);
+				r->origin_name = xstrdup(w.v[1]);
+				r->line = line;
+				r->origin = config_find_origin(cfg, w.v[1]);
+				if (r->origin == NULL)
+					ERR(st, line, "%s route %s: origin '%s' is "
+					    "not defined (no [origin %s])", label,
+					    w.v[0], w.v[1], w.v[1]);
+			}
+			strlist_free(&w);
+		}
+
+		if (h->cert_text && cert_spec_parse(h->cert_text, h->key_file,
+		    key_line(&h->sec, "cert"), false, &h->cert, &err) < 0)
+			ERR(st, key_line(&h->sec, "cert"), "%s cert: %s", label,
+			    err.msg);
+		if (h->cert.source == CERT_LAB && h->cert.variant == PKI_CLIENT)
+			ERR(st, key_line(&h->sec, "cert"), "%s cert: lab:client is "
+			    "a client certificate; a host needs a server one",
+			    label);
+		if (h->key_file && h->cert.source != CERT_FILE)
+			WARN(st, key_line(&h->sec, "key"), "%s key is ignored: "
+			    "cert is not a file", label);
+	}
+}
+
+/* A name or alias claimed by two hosts of one edge; strict_aliases. */
+static void
+check_edge_names(struct parse_state *st)
+{
+	struct config *cfg = st->cfg;
+	char label[CONF_NAME_MAX + 32];
+	struct es_err err;
+
+	for (size_t i = 0; i < cfg->n_edges; i++) {
+		struct conf_edge *e = cfg->edges[i];
+		struct sni_table seen;
+		sni_table_init(&seen);
+		sec_label(&e->sec, label, sizeof(label));
+
+		if (e->n_hosts == 0 && e->sec.line)
+			ERR(st, e->sec.line, "%s serves no host: add a [host NAME] "
+			    "with edge = %s", label, e->sec.name);
+		for (size_t j = 0; j < e->n_hosts; j++) {
+			struct conf_host *h = e->hosts[j];
+			struct strlist names = { 0 };
+			strlist_add(&names, h->sec.name, h->sec.line);
+			for (size_t a = 0; a < h->aliases.n; a++)
+				strlist_add(&names, h->aliases.v[a],
+				    h->aliases.line[a]);
+			for (size_t a = 0; a < names.n; a++) {
+				const char *nm = names.v[a];
+				struct conf_host *owner = NULL;
+				for (size_t s = 0; s < seen.n; s++)
+					if (strcasecmp(seen.v[s].name, nm) == 0)
+						owner = seen.v[s].host;
+				if (owner && owner != h)
+					ERR(st, names.line[a], "[host %s] '%s' is "
+					    "already claimed by [host %s] (line %d) on "
+					    "[edge %s]; CloudFront allows an alternate "
+					    "domain name on one distribution only",
+					    h->sec.name, nm, owner->sec.name,
+					    owner->sec.line, e->sec.name);
+				else if (owner == NULL)
+					sni_table_add(&seen, nm, a > 0, h);
+			}
+			if (e->strict_aliases && h->cert.source != CERT_NONE) {
+				struct strlist sans = { 0 };
+				if (cert_sans(h, &sans, &err) < 0) {
+					ERR(st, h->cert.line, "[host %s] cert: %s",
+					    h->sec.name, err.msg);
+				} else {
+					for (size_t a = 0; a < names.n; a++) {
+						bool ok = false;
+						for (size_t s = 0; s < sans.n; s++)
+							if (sni_cert_name_covers(
+							    sans.v[s], names.v[a]))
+								ok = true;
+						if (ok)
+							continue;
+						struct sbuf list;
+						sbuf_init(&list);
+						for (size_t s = 0; s < sans.n; s++)
+							sbuf_addf(&list, "%s%s",
+							    s ? ", " : "", sans.v[s]);
+						ERR(st, names.line[a], "[host %s] "
+						    "alias '%s' is not covered by "
+						    "the host's certificate (SANs: "
+						    "%s). strict_aliases: the "
+						    "certificate that is attached "
+						    "must cover every alternate "
+						    "domain name (CNAME), as "
+						    "CloudFront requires since 2019",
+						    h->sec.name, names.v[a],
+						    list.s ? list.s : "none");
+						sbuf_free(&list);
+					}
+				}
+				strlist_free(&sans);
+			}
+			strlist_free(&names);
+		}
+		sni_table_free(&seen);
+
+		/* The default certificate. */
+		int line = key_line(&e->sec, "default_cert");
+		if (e->default_cert_file) {
+			if (e->default_cert_text)
+				ERR(st, line, "%s set default_cert or "
+				    "default_cert_file, not both", label);
+			if (cert_spec_parse(e->default_cert_file,
+			    e->default_cert_key,
+			    key_line(&e->sec, "default_cert_file"), false,
+			    &e->default_cert, &err) < 0)
+				ERR(st, key_line(&e->sec, "default_cert_file"),
+				    "%s default_cert_file: %s", label, err.msg);
+		} else if (e->default_cert_text) {
+			const char *t = e->default_cert_text;
+			bool is_host = false;
+			for (size_t j = 0; j < e->n_hosts; j++)
+				if (strcasecmp(e->hosts[j]->sec.name, t) == 0)
+					is_host = true;
+			if (is_host) {
+				e->default_cert.source = CERT_HOST;
+				e->default_cert.host_name = str_lower(xstrdup(t));
+				e->default_cert.line = line;
+			} else if (cert_spec_parse(t, NULL, line, true,
+			    &e->default_cert, &err) < 0 ||
+			    e->default_cert.source != CERT_LAB ||
+			    e->default_cert.lab_name == NULL) {
+				ERR(st, line, "%s default_cert: '%s' is neither a "
+				    "host of this edge nor a lab name such as "
+				    "*.cloudfront.net (for files, use "
+				    "default_cert_file and default_cert_key)",
+				    label, t);
+			}
+		} else if (e->persona == PERSONA_CLOUDFRONT) {
+			e->default_cert.source = CERT_LAB;
+			e->default_cert.lab_name = xstrdup("*.cloudfront.net");
+			e->default_cert.line = e->sec.line;
+		} else if (e->n_hosts > 0) {
+			e->default_cert.source = CERT_HOST;
+			e->default_cert.host_name = xstrdup(e->hosts[0]->sec.name);
+			e->default_cert.line = e->sec.line;
+		}
+		if (e->mode == EDGE_MODE_TCP) {
+			for (size_t j = 0; j < e->n_hosts; j++) {
+				struct conf_host *h = e->hosts[j];
+				if (h->n_routes > 0)
+					WARN(st, h->routes[0].line, "[host %s] "
+					    "routes are ignored: [edge %s] has mode "
+					    "= tcp", h->sec.name, e->sec.name);
+				if (h->origin && h->origin->type !=
+				    ORIGIN_TYPE_PROXY)
+					ERR(st, key_line(&h->sec, "origin"),
+					    "[host %s] origin '%s' is a built-in "
+					    "HTTP responder; [edge %s] has mode = "
+					    "tcp and needs an address to pipe to",
+					    h->sec.name, h->origin->sec.name,
+					    e->sec.name);
+			}
+		}
+	}
+}
+
+static void
+check_origins(struct parse_state *st)
+{
+	struct config *cfg = st->cfg;
+	char label[CONF_NAME_MAX + 32];
+	struct es_err err;
+
+	for (size_t i = 0; i < cfg->n_origins; i++) {
+		struct conf_origin *o = cfg->origins[i];
+		o->index = i;
+		sec_label(&o->sec, label, sizeof(label));
+
+		if (o->type == ORIGIN_TYPE_PROXY) {
+			if (o->address == NULL)
+				ERR(st, o->sec.line, "%s needs address = HOST:PORT "
+				    "(or type = echo | static)", label);
+			else if (parse_hostport(o->address, o->addr_host,
+			    sizeof(o->addr_host), &o->addr_port, -1, &err) < 0)
+				ERR(st, key_line(&o->sec, "address"), "%s address: "
+				    "%s", label, err.msg);
+		} else if (o->address) {
+			WARN(st, key_line(&o->sec, "address"), "%s address is "
+			    "ignored: a %s origin is built in", label,
+			    o->type == ORIGIN_TYPE_ECHO ? "echo" : "static");
+		}
+		if (o->type == ORIGIN_TYPE_STATIC) {
+			struct stat sb;
+			if (o->root == NULL)
+				ERR(st, o->sec.line, "%s type = static needs "
+				    "root = DIR", label);
+			else if (stat(o->root, &sb) < 0 || !S_ISDIR(sb.st_mode))
+				ERR(st, key_line(&o->sec, "root"), "%s root: '%s' "
+				    "is not a directory", label, o->root);
+		}
+
+		/* sni = on | off | host | NAME */
+		const char *s = o->sni_text;
+		if (strcasecmp(s, "on") == 0 || strcasecmp(s, "yes") == 0)
+			o->sni = ORIGIN_SNI_ON;
+		else if (strcasecmp(s, "off") == 0 || strcasecmp(s, "no") == 0)
+			o->sni = ORIGIN_SNI_OFF;
+		else if (strcasecmp(s, "host") == 0)
+			o->sni = ORIGIN_SNI_HOST;
+		else if (sni_name_valid(s, strlen(s)) && s[0] != '*') {
+			o->sni = ORIGIN_SNI_NAME;
+			o->sni_name = str_lower(xstrdup(s));
+		} else
+			ERR(st, key_line(&o->sec, "sni"), "%s sni: '%s' is not "
+			    "on, off, host or a host name", label, s);
+
+		/* host_header = incoming | origin | NAME */
+		s = o->host_header_text;
+		if (s == NULL)
+			o->host_header = HOST_HEADER_PERSONA;
+		else if (strcasecmp(s, "incoming") == 0)
+			o->host_header = HOST_HEADER_INCOMING;
+		else if (strcasecmp(s, "origin") == 0)
+			o->host_header = HOST_HEADER_ORIGIN;
+		else if (sni_name_valid(s, strlen(s)) && s[0] != '*') {
+			o->host_header = HOST_HEADER_NAME;
+			o->host_header_name = str_lower(xstrdup(s));
+		} else
+			ERR(st, key_line(&o->sec, "host_header"), "%s host_header: "
+			    "'%s' is not incoming, origin or a host name", label,
+			    s);
+
+		/* ca = lab | system | FILE */
+		s = o->ca_text;
+		if (strcasecmp(s, "lab") == 0)
+			o->ca = CA_LAB;
+		else if (strcasecmp(s, "system") == 0)
+			o->ca = CA_SYSTEM;
+		else {
+			o->ca = CA_FILE;
+			o->ca_file = xstrdup(s);
+			if (!file_readable(s))
+				ERR(st, key_line(&o->sec, "ca"), "%s ca: cannot "
+				    "read '%s': %s", label, s, strerror(errno));
+		}
+
+		if (o->client_cert_text) {
+			if (cert_spec_parse(o->client_cert_text, o->client_key,
+			    key_line(&o->sec, "client_cert"), false,
+			    &o->client_cert, &err) < 0)
+				ERR(st, key_line(&o->sec, "client_cert"),
+				    "%s client_cert: %s", label, err.msg);
+			else if (o->client_cert.source == CERT_LAB &&
+			    o->client_cert.variant != PKI_CLIENT)
+				ERR(st, key_line(&o->sec, "client_cert"),
+				    "%s client_cert: use lab:client or a file",
+				    label);
+		}
+		if (o->crl && strcmp(o->crl, "lab") != 0 && !file_readable(o->crl))
+			ERR(st, key_line(&o->sec, "crl"), "%s crl: cannot read "
+			    "'%s': %s", label, o->crl, strerror(errno));
+		if (o->min_tls > o->max_tls)
+			ERR(st, key_line(&o->sec, "min_tls"), "%s min_tls %s is "
+			    "above max_tls %s", label,
+			    config_tls_version_name(o->min_tls),
+			    config_tls_version_name(o->max_tls));
+		for (size_t j = 0; j < o->names.n; j++)
+			if (!sni_name_valid(o->names.v[j], strlen(o->names.v[j])))
+				ERR(st, o->names.line[j], "%s names: '%s' is not a "
+				    "valid host name", label, o->names.v[j]);
+		if (o->type == ORIGIN_TYPE_PROXY && o->tls) {
+			if (o->verify == VERIFY_PIN && o->pins.n == 0 &&
+			    o->pin_refresh_ms == 0)
+				ERR(st, key_line(&o->sec, "verify"), "%s verify = pin "
+				    "needs at least one pin (or pin_refresh for a "
+				    "learned pin)", label);
+			if (o->verify == VERIFY_NONE && o->pins.n == 0 &&
+			    o->pin_refresh_ms == 0)
+				WARN(st, key_line(&o->sec, "verify"), "%s verify = "
+				    "none: any certificate is accepted, even one "
+				    "an attacker made", label);
+		}
+
+	}
+}
+
+static void
+check_unused_origins(struct parse_state *st)
+{
+	struct config *cfg = st->cfg;
+	char label[CONF_NAME_MAX + 32];
+
+	for (size_t i = 0; i < cfg->n_origins; i++) {
+		struct conf_origin *o = cfg->origins[i];
+		bool used = false;
+		for (size_t j = 0; j < cfg->n_hosts && !used; j++) {
+			struct conf_host *h = cfg->hosts[j];
+			if (h->origin == o)
+				used = true;
+			for (size_t r = 0; r < h->n_routes; r++)
+				if (h->routes[r].origin == o)
+					used = true;
+		}
+		if (!used)
+			WARN(st, o->sec.line, "%s is not used by any host",
+			    sec_label(&o->sec, label, sizeof(label)));
+	}
+}
+
+static void
+validate(struct parse_state *st)
+{
+	check_global(st);
+	check_origins(st);
+	check_edges(st);
+	check_hosts(st);
+	check_edge_names(st);
+	check_unused_origins(st);
+}
+
+static struct config *
+config_parse(const char *name, const char *text, size_t len,
+    struct conf_problems *probs)
+{
+	struct config *cfg = xcalloc(1, sizeof(*cfg));
+	struct parse_state st;
+	size_t errors_before = probs->n_errors;
+
+	cfg->path = xstrdup(name);
+	cfg->global.sec.kind = CONF_SEC_GLOBAL;
+	conf_keys_defaults(CONF_SEC_GLOBAL, &cfg->global);
+
+	memset(&st, 0, sizeof(st));
+	st.cfg = cfg;
+	st.probs = probs;
+	st.text = text;
+	st.len = len;
+	int rc = ini_parse_stream(reader, &st, handler, &st);
+	if (rc < 0)
+		problem_add(probs, 0, false, "cannot parse (inih error %d)", rc);
+	/* rc > 0 is a line inih found malformed: the reader reported it. */
+	validate(&st);
+
+	if (probs->n_errors > errors_before) {
+		config_free(cfg);
+		return NULL;
+	}
+	return cfg;
+}
+
+struct config *
+config_load_string(const char *name, const char *text,
+    struct conf_problems *probs)
+{
+	return config_parse(name, text, strlen(text), probs);
+}
+
+struct config *
+config_load(const char *path, struct conf_problems *probs)
+{
+	FILE *f = fopen(path, "rb");
+
+	if (f == NULL) {
+		problem_add(probs, 0, false, "cannot open: %s", strerror(errno));
+		return NULL;
+	}
+	char *buf = xmalloc(CONF_FILE_MAX + 1);
+	size_t n = fread(buf, 1, CONF_FILE_MAX + 1, f);
+	bool failed = ferror(f);
+	fclose(f);
+	if (failed || n > CONF_FILE_MAX) {
+		problem_add(probs, 0, false, failed ? "cannot read: %s" :
+		    "larger than 1 MiB; is this a config file?",
+		    failed ? strerror(errno) : "");
+		free(buf);
+		return NULL;
+	}
+	buf[n] = '\0';
+	struct config *cfg = config_parse(path, buf, n, probs);
+	free(buf);
+	return cfg;
+}
+
+void
+config_free(struct config *cfg)
+{
+	if (cfg == NULL)
+		return;
+	conf_keys_free(CONF_SEC_GLOBAL, &cfg->global);
+	for (size_t i = 0; i < cfg->n_resolve; i++) {
+		free(cfg->resolve[i].name);
+		free(cfg->resolve[i].host);
+	}
+	free(cfg->resolve);
+	for (size_t i = 0; i < cfg->n_edges; i++) {
+		struct conf_edge *e = cfg->edges[i];
+		conf_keys_free(CONF_SEC_EDGE, e);
+		cert_spec_free(&e->default_cert);
+		free(e->listen);
+		free(e->hosts);
+		free(e->sec.name);
+		free(e);
+	}
+	free(cfg->edges);
+	for (size_t i = 0; i < cfg->n_hosts; i++) {
+		struct conf_host *h = cfg->hosts[i];
+		conf_keys_free(CONF_SEC_HOST, h);
+		cert_spec_free(&h->cert);
+		for (size_t j = 0; j < h->n_routes; j++) {
+			free(h->routes[j].pattern);
+			free(h->routes[j].origin_name);
+		}
+		free(h->routes);
+		free(h->sec.name);
+		free(h);
+	}
+	free(cfg->hosts);
+	for (size_t i = 0; i < cfg->n_origins; i++) {
+		struct conf_origin *o = cfg->origins[i];
+		conf_keys_free(CONF_SEC_ORIGIN, o);
+		cert_spec_free(&o->client_cert);
+		free(o->sni_name);
+		free(o->host_header_name);
+		free(o->ca_file);
+		free(o->sec.name);
+		free(o);
+	}
+	free(cfg->origins);
+	free(cfg->path);
+	free(cfg);
+}
+
+static int
+problem_cmp(const void *a, const void *b)
+{
+	const struct conf_problem *x = a, *y = b;
+
+	return (x->line > y->line) - (x->line < y->line);
+}
+
+void
+config_problems_print(const struct conf_problems *probs, const char *path,
+    void *stdio_file)
+{
+	FILE *f = stdio_file;
+	struct conf_problem *sorted = xcalloc(probs->n ? probs->n : 1,
+	    sizeof(*sorted));
+
+	memcpy(sorted, probs->v, probs->n * sizeof(*sorted));
+	/* qsort is not stable, but equal lines keep a sensible order
+	 * often enough; messages of one line are rare. */
+	qsort(sorted, probs->n, sizeof(*sorted), problem_cmp);
+	for (size_t i = 0; i < probs->n; i++)
+		fprintf(f, "%s:%d: %s%s\n", path, sorted[i].line,
+		    sorted[i].warning ? "warning: " : "", sorted[i].msg);
+	free(sorted);
+}
+
+void
+config_problems_free(struct conf_problems *probs)
+{
+	for (size_t i = 0; i < probs->n; i++)
+		free(probs->v[i].msg);
+	free(probs->v);
+	memset(probs, 0, sizeof(*probs));
+}
+
+struct conf_edge *
+config_find_edge(const struct config *cfg, const char *name)
+{
+	for (size_t i = 0; i < cfg->n_edges; i++)
+		if (strcmp(cfg->edges[i]->sec.name, name) == 0)
+			return cfg->edges[i];
+	return NULL;
+}
+
+struct conf_host *
+config_find_host(const struct config *cfg, const char *name)
+{
+	for (size_t i = 0; i < cfg->n_hosts; i++)
+		if (strcasecmp(cfg->hosts[i]->sec.name, name) == 0)
+			return cfg->hosts[i];
+	return NULL;
+}
+
+struct conf_origin *
+config_find_origin(const struct config *cfg, const char *name)
+{
+	for (size_t i = 0; i < cfg->n_origins; i++)
+		if (strcmp(cfg->origins[i]->sec.name, name) == 0)
+			return cfg->origins[i];
+	return NULL;
+}
+
+const struct conf_resolve *
+config_find_resolve(const struct config *cfg, const char *name)
+{
+	for (size_t i = 0; i < cfg->n_resolve; i++)
+		if (strcasecmp(cfg->resolve[i].name, name) == 0)
+			return &cfg->resolve[i];
+	return NULL;
+}
+
+const char *
+config_persona_name(enum persona p)
+{
+	switch (p) {
+	case PERSONA_AKAMAI: return "akamai";
+	case PERSONA_CLOUDFRONT: return "cloudfront";
+	default: return "plain";
+	}
+}
+
+const char *
+config_verify_name(enum verify_mode v)
+{
+	switch (v) {
+	case VERIFY_FULL: return "full";
+	case VERIFY_CHAIN: return "chain";
+	case VERIFY_PIN: return "pin";
+	default: return "none";
+	}
+}
+
+const char *
+config_tls_version_name(int64_t v)
+{
+	switch (v) {
+	case TLS1_VERSION: return "1.0";
+	case TLS1_1_VERSION: return "1.1";
+	case TLS1_2_VERSION: return "1.2";
+	case TLS1_3_VERSION: return "1.3";
+	default: return "?";
+	}
+}

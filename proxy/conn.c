@@ -1,0 +1,1316 @@
+/*
+ * conn.c - a viewer connection in mode = http: TLS handshake, request
+ * parsing, host and route choice, forwarding to the origin (or a built-in
+ * one), response relaying, keep-alive, errors as persona pages, and one log
+ * record per request.
+ *
+ * Bodies are streamed both ways with their framing unchanged; the chunked
+ * scanner only finds where a body ends. Backpressure: when the receiving
+ * side's output passes CONN_HIGH_WATER, reading from the sending side stops
+ * until it drains (libevent's le-proxy pattern).
+ */
+#include "conn.h"
+
+#include <errno.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent_ssl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <openssl/err.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "persona.h"
+#include "resolve.h"
+#include "route.h"
+#include "tunnel.h"
+#include "worker.h"
+
+#define CONN_HIGH_WATER (256 * 1024)
+#define CONN_MAX_HOPS 10
+
+/* Return values of the steps that may close the connection. */
+enum step {
+	STEP_WAIT,              /* nothing more to do until an event */
+	STEP_AGAIN,             /* the state changed: run the pump again */
+	STEP_CLOSED,            /* c is gone: touch nothing */
+};
+
+static enum step conn_pump(struct conn *c);
+static void conn_up_read(struct bufferevent *bev, void *arg);
+static void conn_up_write(struct bufferevent *bev, void *arg);
+static void conn_up_event(struct bufferevent *bev, short what, void *arg);
+
+static const struct conf_global *
+glob(const struct conn *c)
+{
+	return &c->rt->cfg->global;
+}
+
+static void
+add_s(struct evbuffer *b, const char *s)
+{
+	evbuffer_add(b, s, strlen(s));
+}
+
+static void
+add_hs(struct evbuffer *b, struct http_str s)
+{
+	evbuffer_add(b, s.p, s.n);
+}
+
+void
+conn_set_timer(struct conn *c, int64_t ms)
+{
+	struct timeval tv = { (time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000 };
+
+	evtimer_add(&c->timer, &tv);
+}
+
+/* --- logging --- */
+
+static void
+log_request(struct conn *c)
+{
+	struct conn_req *r = &c->req;
+	struct log_rec rec;
+
+	log_begin(&rec, "request");
+	log_str(&rec, "ref", r->ref);
+	log_str(&rec, "edge", c->edge->conf->sec.name);
+	log_str(&rec, "client", c->peer);
+	log_str(&rec, "sni", c->hello.sni_present ? c->hello.sni : "-");
+	log_str(&rec, "method", r->method);
+	log_str(&rec, "host", r->host_hdr[0] ? r->host_hdr : "-");
+	log_str(&rec, "path", r->target);
+	if (r->origin)
+		log_str(&rec, "origin", r->origin->conf->sec.name);
+	if (r->route)
+		log_str(&rec, "route", r->route->pattern);
+	log_int(&rec, "status", r->status);
+	if (r->code != ES_OK) {
+		log_str(&rec, "code", errors_name(r->code));
+		if (r->sub[0])
+			log_str(&rec, "sub", r->sub);
+		if (r->detail[0])
+			log_str(&rec, "detail", r->detail);
+	}
+	log_int(&rec, "bytes_in", r->bytes_in);
+	log_int(&rec, "bytes_out", r->bytes_out);
+	if (c->up)
+		log_bool(&rec, "origin_reused", c->up->reused);
+	log_int(&rec, "ms", clock_mono_ms() - r->t_start);
+	log_end(&rec);
+}
+
+static void
+log_tls_failure(struct conn *c, const char *reason)
+{
+	struct log_rec rec;
+
+	log_begin(&rec, "tls");
+	log_str(&rec, "edge", c->edge->conf->sec.name);
+	log_str(&rec, "client", c->peer);
+	log_str(&rec, "sni", c->hello.sni_present ? c->hello.sni : "-");
+	log_str(&rec, "verdict", tls_hello_verdict_name(c->hello.verdict));
+	log_str(&rec, "result", reason);
+	log_int(&rec, "ms", clock_mono_ms() - c->t_accept);
+	log_end(&rec);
+}
+
+/* --- teardown --- */
+
+static void
+req_release(struct conn *c)
+{
+	struct conn_req *r = &c->req;
+
+	sbuf_free(&r->echo);
+	sbuf_free(&r->builtin.headers);
+	if (r->builtin.body)
+		evbuffer_free(r->builtin.body);
+	memset(r, 0, sizeof(*r));
+}
+
+void
+conn_close(struct conn *c, const char *msg)
+{
+	if (c == NULL || c->magic != CONN_MAGIC)
+		return;
+	if (msg) {
+		struct log_rec rec;
+		log_begin(&rec, "conn_close");
+		log_str(&rec, "edge", c->edge->conf->sec.name);
+		log_str(&rec, "client", c->peer);
+		log_str(&rec, "reason", msg);
+		log_end(&rec);
+	}
+	evtimer_del(&c->timer);
+	if (c->up) {
+		upstream_free(c->up);
+		c->up = NULL;
+	}
+	if (c->fwd) {
+		evbuffer_free(c->fwd);
+		c->fwd = NULL;
+	}
+	req_release(c);
+	if (c->bev) {
+		bufferevent_free(c->bev);
+		c->bev = NULL;
+	}
+	worker_conn_removed(c->w, c);
+	runtime_unref(c->rt);
+	c->magic = 0;
+	free(c);
+}
+
+/* Close with an RST instead of a FIN. */
+static void
+conn_reset(struct conn *c)
+{
+	struct linger lg = { 1, 0 };
+
+	setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	conn_close(c, NULL);
+}
+
+/* --- responses --- */
+
+static void
+new_request(struct conn *c)
+{
+	struct conn_req *r = &c->req;
+	int64_t now_wall = clock_wall_ms();
+
+	req_release(c);
+	r->id = worker_next_id(c->w);
+	r->t_start = clock_mono_ms();
+	r->status = 0;
+	persona_ref(&c->edge->id, ES_OK, now_wall / 1000, r->id, r->ref,
+	    sizeof(r->ref));
+	snprintf(r->method, sizeof(r->method), "-");
+	snprintf(r->target, sizeof(r->target), "-");
+}
+
+/* The response is fully queued: finish the request, go on or close. */
+static enum step
+request_done(struct conn *c, bool origin_reusable)
+{
+	log_request(c);
+	if (c->up) {
+		upstream_release(c->up, origin_reusable);
+		c->up = NULL;
+	}
+	bool close_now = c->close_after || !c->req.keep_alive ||
+	    c->w->draining;
+	c->n_requests++;
+	req_release(c);
+	if (close_now) {
+		c->state = CONN_FLUSH_CLOSE;
+		bufferevent_disable(c->bev, EV_READ);
+		if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0) {
+			conn_close(c, NULL);
+			return STEP_CLOSED;
+		}
+		return STEP_WAIT;
+	}
+	c->state = CONN_READ_HEAD;
+	c->timer_is_idle = true;
+	conn_set_timer(c, glob(c)->idle_timeout_ms);
+	if (!c->viewer_paused)
+		bufferevent_enable(c->bev, EV_READ);
+	return STEP_AGAIN;
+}
+
+/*
+ * Answer the current request with an error page of the edge's persona.
+ * status 0: the persona's status for code.
+ */
+static enum step
+respond_error(struct conn *c, enum es_code code, int status, const char *sub,
+    const char *detail, bool close)
+{
+	struct conn_req *r = &c->req;
+	struct persona_error pe;
+	struct sbuf out;
+
+	/* The reference carries the code (Akamai's prefix says it). */
+	persona_ref(&c->edge->id, code, clock_wall_ms() / 1000, r->id, r->ref,
+	    sizeof(r->ref));
+	r->code = code;
+	snprintf(r->sub, sizeof(r->sub), "%s", sub ? sub : "");
+	snprintf(r->detail, sizeof(r->detail), "%s", detail ? detail : "");
+	if (!r->body_done && r->body != HTTP_BODY_NONE)
+		close = true;   /* the rest of the body cannot be told apart */
+	if (close)
+		c->close_after = true;
+	memset(&pe, 0, sizeof(pe));
+	pe.code = code;
+	pe.sub = sub && *sub ? sub : NULL;
+	pe.detail = detail;
+	pe.ref = r->ref;
+	pe.status = status;
+	pe.close = c->close_after || !r->keep_alive;
+	pe.head_only = r->is_head;
+	sbuf_init(&out);
+	persona_error_response(&c->edge->id, &pe, &out);
+	r->status = status ? status : errors_status(code, c->edge->id.persona);
+	evbuffer_add(bufferevent_get_output(c->bev), out.s, out.len);
+	r->bytes_out = (int64_t)out.len;
+	r->resp_started = true;
+	sbuf_free(&out);
+	return request_done(c, false);
+}
+
+/* Headers an edge adds to every successful response. */
+static void
+add_persona_response_headers(struct conn *c, struct evbuffer *out)
+{
+	const struct persona_id *id = &c->edge->id;
+	char via[128];
+
+	evbuffer_add_printf(out, "Via: %s\r\n", persona_via(id, via,
+	    sizeof(via)));
+	if (id->persona == PERSONA_CLOUDFRONT)
+		evbuffer_add_printf(out, "X-Cache: Miss from cloudfront\r\n"
+		    "X-Amz-Cf-Pop: %s\r\nX-Amz-Cf-Id: %s\r\n", id->pop,
+		    c->req.ref);
+}
+
+static void
+add_connection_header(struct conn *c, struct evbuffer *out)
+{
+	if (c->close_after || !c->req.keep_alive || c->w->draining)
+		add_s(out, "Connection: close\r\n");
+	else if (c->req.version_minor == 0)
+		add_s(out, "Connection: keep-alive\r\n");
+}
+
+/* --- built-in origins --- */
+
+static enum step
+builtin_finish(struct conn *c)
+{
+	struct conn_req *r = &c->req;
+	struct evbuffer *out = bufferevent_get_output(c->bev);
+	char date[40];
+
+	if (r->builtin_echo)
+		echo_finish(&r->echo, r->bytes_in, &r->builtin);
+	r->status = r->builtin.status;
+	evbuffer_add_printf(out, "HTTP/1.1 %d %s\r\nServer: edgesim\r\n"
+	    "Date: %s\r\nContent-Length: %lld\r\n", r->status,
+	    persona_reason_phrase(r->status), persona_http_date(date),
+	    (long long)r->builtin.body_len);
+	if (r->builtin.headers.len)
+		evbuffer_add(out, r->builtin.headers.s, r->builtin.headers.len);
+	add_persona_response_headers(c, out);
+	add_connection_header(c, out);
+	add_s(out, "\r\n");
+	if (!r->is_head) {
+		r->bytes_out = (int64_t)evbuffer_get_length(r->builtin.body);
+		evbuffer_add_buffer(out, r->builtin.body);
+	}
+	r->resp_started = true;
+	return request_done(c, false);
+}
+
+/* Read (and count, and drop) the request body of a built-in origin. */
+static int
+consume_body(struct conn *c)
+{
+	struct conn_req *r = &c->req;
+	struct evbuffer *in = bufferevent_get_input(c->bev);
+	struct evbuffer *sink = evbuffer_new();
+	int64_t before = r->bytes_in;
+	int rc;
+
+	switch (r->body) {
+	case HTTP_BODY_NONE:
+		rc = 1;
+		break;
+	case HTTP_BODY_LENGTH: {
+		size_t avail = evbuffer_get_length(in);
+		size_t n = (int64_t)avail < r->body_left ? avail :
+		    (size_t)r->body_left;
+		evbuffer_drain(in, n);
+		r->body_left -= (int64_t)n;
+		r->bytes_in += (int64_t)n;
+		rc = r->body_left == 0;
+		break;
+	}
+	default: {
+		/* Chunked: scan, then drop what was scanned. */
+		rc = 0;
+		while (evbuffer_get_length(in) > 0 && rc == 0) {
+			struct evbuffer_iovec v[8];
+			int nv = evbuffer_peek(in, -1, NULL, v, 8);
+			size_t used_total = 0;
+			for (int i = 0; i < nv && i < 8 && rc == 0; i++) {
+				size_t used = 0;
+				enum http_chunked_result cr = http_chunked_scan(
+				    &r->chunked, v[i].iov_base, v[i].iov_len, &used);
+				used_total += used;
+				if (cr == HTTP_CHUNKED_DONE)
+					rc = 1;
+				else if (cr == HTTP_CHUNKED_ERROR)
+					rc = -1;
+			}
+			evbuffer_drain(in, used_total);
+			r->bytes_in += (int64_t)used_total;
+		}
+	}
+	}
+	(void)before;
+	evbuffer_free(sink);
+	if (rc == 1)
+		r->body_done = true;
+	return rc;
+}
+
+static enum step
+builtin_step(struct conn *c)
+{
+	int rc = consume_body(c);
+
+	if (rc < 0)
+		return respond_error(c, ES_ERR_BAD_REQUEST, 400,
+		    "bad chunked body", "malformed chunked request body", true);
+	if (rc == 0)
+		return STEP_WAIT;
+	return builtin_finish(c);
+}
+
+static void
+start_builtin(struct conn *c, const struct http_request *req)
+{
+	struct conn_req *r = &c->req;
+	const struct conf_origin *o = r->origin->conf;
+
+	sbuf_init(&r->builtin.headers);
+	r->builtin.body = evbuffer_new();
+	if (o->type == ORIGIN_TYPE_ECHO) {
+		SSL *ssl = bufferevent_openssl_get_ssl(c->bev);
+		X509 *peer = ssl ? SSL_get0_peer_certificate(ssl) : NULL;
+		char subject[256] = "", issuer[256] = "";
+		const unsigned char *alpn = NULL;
+		unsigned alpn_len = 0;
+		char alpn_s[64] = "";
+		if (peer) {
+			X509_NAME_oneline(X509_get_subject_name(peer), subject,
+			    sizeof(subject));
+			X509_NAME_oneline(X509_get_issuer_name(peer), issuer,
+			    sizeof(issuer));
+		}
+		if (ssl)
+			SSL_get0_alpn_selected(ssl, &alpn, &alpn_len);
+		if (alpn_len)
+			snprintf(alpn_s, sizeof(alpn_s), "%.*s", (int)alpn_len,
+			    (const char *)alpn);
+		struct echo_view v = {
+			.edge = c->edge->conf->sec.name,
+			.host = r->host->sec.name,
+			.origin = o->sec.name,
+			.client = c->peer,
+			.sni = c->hello.sni_present ? c->hello.sni : NULL,
+			.tls_version = ssl ? SSL_get_version(ssl) : "-",
+			.cipher = ssl ? SSL_get_cipher_name(ssl) : "-",
+			.alpn = alpn_len ? alpn_s : NULL,
+			.client_subject = peer ? subject : NULL,
+			.client_issuer = peer ? issuer : NULL,
+			.cert_choice = tls_hello_verdict_name(c->hello.verdict),
+		};
+		sbuf_init(&r->echo);
+		echo_begin(&r->echo, req, &v);
+		r->builtin_echo = true;
+	} else {
+		static_respond(r->origin->root_real, req, &r->builtin);
+	}
+	if (req->expect_continue && r->body != HTTP_BODY_NONE)
+		add_s(bufferevent_get_output(c->bev),
+		    "HTTP/1.1 100 Continue\r\n\r\n");
+	c->state = CONN_BUILTIN;
+}
+
+/* --- forwarding to an origin --- */
+
+/* The Host to send to the origin, per host_header (and persona). */
+static void
+origin_host_value(struct conn *c, const struct http_request *req, char *out,
+    size_t len)
+{
+	const struct conf_origin *o = c->req.origin->conf;
+	enum host_header_mode m = o->host_header;
+
+	if (m == HOST_HEADER_PERSONA)
+		m = c->edge->conf->persona == PERSONA_AKAMAI ?
+		    HOST_HEADER_INCOMING : HOST_HEADER_ORIGIN;
+	switch (m) {
+	case HOST_HEADER_INCOMING:
+		snprintf(out, len, "%.*s", (int)req->host.n, req->host.p);
+		break;
+	case HOST_HEADER_NAME:
+		snprintf(out, len, "%s", o->host_header_name);
+		break;
+	default:
+		if (o->addr_port == 443 || o->addr_port == 80)
+			snprintf(out, len, "%s", o->addr_host);
+		else
+			snprintf(out, len, "%s:%d", o->addr_host, o->addr_port);
+	}
+}
+
+/* The SNI for the origin connection, or NULL for none. */
+static const char *
+origin_sni(struct conn *c, char *buf, size_t len)
+{
+	const struct conf_origin *o = c->req.origin->conf;
+	const char *h;
+	size_t n;
+
+	if (!c->req.origin->has_tls)
+		return NULL;
+	switch (o->sni) {
+	case ORIGIN_SNI_OFF:
+		return NULL;
+	case ORIGIN_SNI_NAME:
+		return o->sni_name;
+	case ORIGIN_SNI_HOST:
+		n = sni_host_from_header(c->req.host_hdr, strlen(c->req.host_hdr),
+		    &h);
+		if (n == 0 || n >= len)
+			return NULL;
+		memcpy(buf, h, n);
+		buf[n] = '\0';
+		return buf;
+	default:
+		return o->addr_host;
+	}
+}
+
+/* Count the hops a request went through (Via entries). */
+static int
+via_hops(const struct http_request *req)
+{
+	int hops = 0;
+
+	for (size_t i = 0; i < req->n_headers; i++) {
+		if (!http_str_ieq(req->headers[i].name, "via"))
+			continue;
+		hops++;
+		for (size_t j = 0; j < req->headers[i].value.n; j++)
+			if (req->headers[i].value.p[j] == ',')
+				hops++;
+	}
+	return hops;
+}
+
+static void
+build_forward_head(struct conn *c, const struct http_request *req,
+    struct evbuffer *out)
+{
+	struct http_str target = req->target;
+	char host[SNI_NAME_MAX + 16], via[128];
+	struct sbuf xff, vias;
+	int akamai_hop = 0;
+
+	/* An absolute-form target goes out in origin form. */
+	if (target.n > 7 && (strncasecmp(target.p, "http://", 7) == 0 ||
+	    (target.n > 8 && strncasecmp(target.p, "https://", 8) == 0))) {
+		const char *p = (const char *)memchr(target.p, ':', target.n) + 3;
+		const char *slash = memchr(p, '/', (size_t)(target.p +
+		    target.n - p));
+		if (slash) {
+			target.n -= (size_t)(slash - target.p);
+			target.p = slash;
+		} else {
+			target.p = "/";
+			target.n = 1;
+		}
+	}
+	origin_host_value(c, req, host, sizeof(host));
+	add_hs(out, req->method);
+	add_s(out, " ");
+	add_hs(out, target);
+	evbuffer_add_printf(out, " HTTP/1.1\r\nHost: %s\r\n", host);
+
+	sbuf_init(&xff);
+	sbuf_init(&vias);
+	for (size_t i = 0; i < req->n_headers; i++) {
+		const struct http_header *h = &req->headers[i];
+		if (http_header_is_hop_by_hop(req->headers, req->n_headers, i) ||
+		    http_str_ieq(h->name, "host"))
+			continue;
+		if (http_str_ieq(h->name, "x-forwarded-for")) {
+			sbuf_add(&xff, h->value.p, h->value.n);
+			sbuf_adds(&xff, ", ");
+			continue;
+		}
+		if (http_str_ieq(h->name, "via")) {
+			sbuf_add(&vias, h->value.p, h->value.n);
+			sbuf_adds(&vias, ", ");
+			continue;
+		}
+		if (http_str_ieq(h->name, "akamai-origin-hop")) {
+			akamai_hop = atoi(h->value.n < 8 ? h->value.p : "0");
+			continue;
+		}
+		add_hs(out, h->name);
+		add_s(out, ": ");
+		add_hs(out, h->value);
+		add_s(out, "\r\n");
+	}
+	evbuffer_add_printf(out, "X-Forwarded-For: %s%s\r\nVia: %s%s\r\n",
+	    xff.s ? xff.s : "", c->peer_ip, vias.s ? vias.s : "",
+	    persona_via(&c->edge->id, via, sizeof(via)));
+	if (c->edge->id.persona == PERSONA_CLOUDFRONT)
+		evbuffer_add_printf(out, "X-Amz-Cf-Id: %s\r\n", c->req.ref);
+	else if (c->edge->id.persona == PERSONA_AKAMAI)
+		evbuffer_add_printf(out, "Akamai-Origin-Hop: %d\r\n",
+		    akamai_hop + 1);
+	add_s(out, "\r\n");
+	sbuf_free(&xff);
+	sbuf_free(&vias);
+}
+
+/*
+ * Move the next part of a body from src to dst. Returns 1 when the body is
+ * complete, 0 when more is to come, -1 on bad chunked framing.
+ */
+static int
+relay_body(struct evbuffer *src, struct evbuffer *dst, enum http_body kind,
+    int64_t *left, struct http_chunked *ch, int64_t *count)
+{
+	switch (kind) {
+	case HTTP_BODY_NONE:
+		return 1;
+	case HTTP_BODY_LENGTH: {
+		size_t avail = evbuffer_get_length(src);
+		size_t n = (int64_t)avail < *left ? avail : (size_t)*left;
+		if (n) {
+			evbuffer_remove_buffer(src, dst, n);
+			*left -= (int64_t)n;
+			*count += (int64_t)n;
+		}
+		return *left == 0;
+	}
+	case HTTP_BODY_UNTIL_CLOSE: {
+		size_t n = evbuffer_get_length(src);
+		*count += (int64_t)n;
+		evbuffer_add_buffer(dst, src);
+		return 0;
+	}
+	case HTTP_BODY_CHUNKED:
+		break;
+	}
+	while (evbuffer_get_length(src) > 0) {
+		struct evbuffer_iovec v[16];
+		int nv = evbuffer_peek(src, -1, NULL, v, 16);
+		size_t used_total = 0;
+		int rc = 0;
+		for (int i = 0; i < nv && i < 16 && rc == 0; i++) {
+			size_t used = 0;
+			enum http_chunked_result r = http_chunked_scan(ch,
+			    v[i].iov_base, v[i].iov_len, &used);
+			used_total += used;
+			if (r == HTTP_CHUNKED_DONE)
+				rc = 1;
+			else if (r == HTTP_CHUNKED_ERROR)
+				return -1;
+		}
+		evbuffer_remove_buffer(src, dst, used_total);
+		*count += (int64_t)used_total;
+		if (rc == 1)
+			return 1;
+	}
+	return 0;
+}
+
+/* Forward what has arrived of the request body; pause the viewer when the
+ * origin does not keep up. */
+static enum step
+relay_request_body(struct conn *c)
+{
+	struct conn_req *r = &c->req;
+
+	if (r->body_done || c->up == NULL)
+		return STEP_WAIT;
+	struct evbuffer *out = bufferevent_get_output(c->up->bev);
+	int rc = relay_body(bufferevent_get_input(c->bev), out, r->body,
+	    &r->body_left, &r->chunked, &r->bytes_in);
+	if (rc < 0) {
+		/* The origin has part of a request it can never finish. */
+		c->close_after = true;
+		if (!r->resp_started)
+			return respond_error(c, ES_ERR_BAD_REQUEST, 400,
+			    "bad chunked body", "malformed chunked request body",
+			    true);
+		conn_close(c, "malformed chunked request body");
+		return STEP_CLOSED;
+	}
+	if (rc == 1) {
+		struct timeval tv;
+		int64_t ms = r->origin->conf->read_timeout_ms;
+		r->body_done = true;
+		tv.tv_sec = (time_t)(ms / 1000);
+		tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
+		bufferevent_set_timeouts(c->up->bev, &tv, NULL);
+	} else if (evbuffer_get_length(out) > CONN_HIGH_WATER) {
+		c->viewer_paused = true;
+		bufferevent_disable(c->bev, EV_READ);
+	}
+	return STEP_WAIT;
+}
+
+static void
+origin_ready(void *arg, struct upstream *up)
+{
+	struct conn *c = arg;
+
+	if (c == NULL || c->magic != CONN_MAGIC)
+		return;
+	c->up = up;
+	up->requests++;
+	bufferevent_setcb(up->bev, conn_up_read, conn_up_write, conn_up_event,
+	    c);
+	bufferevent_setwatermark(up->bev, EV_WRITE, CONN_HIGH_WATER / 2, 0);
+	bufferevent_enable(up->bev, EV_READ | EV_WRITE);
+	evbuffer_add_buffer(bufferevent_get_output(up->bev), c->fwd);
+	c->state = CONN_PROXYING;
+	if (c->req.body == HTTP_BODY_NONE)
+		c->req.body_done = true;
+	if (c->req.body_done) {
+		struct timeval tv;
+		int64_t ms = c->req.origin->conf->read_timeout_ms;
+		tv.tv_sec = (time_t)(ms / 1000);
+		tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
+		bufferevent_set_timeouts(up->bev, &tv, NULL);
+	}
+	bufferevent_enable(c->bev, EV_READ);
+	conn_pump(c);
+}
+
+static void
+origin_failed(void *arg, struct upstream *up, const struct upstream_failure *f)
+{
+	struct conn *c = arg;
+
+	upstream_free(up);
+	if (c == NULL || c->magic != CONN_MAGIC)
+		return;
+	c->up = NULL;
+	if (respond_error(c, f->code, 0, f->sub, f->detail, false) ==
+	    STEP_AGAIN)
+		conn_pump(c);
+}
+
+static enum step
+start_proxy(struct conn *c, const struct http_request *req)
+{
+	char sni_buf[SNI_NAME_MAX + 1];
+	const char *sni = origin_sni(c, sni_buf, sizeof(sni_buf));
+	struct upstream *up = NULL;
+
+	if (c->fwd == NULL)
+		c->fwd = evbuffer_new();
+	build_forward_head(c, req, c->fwd);
+	c->state = CONN_ORIGIN_WAIT;
+	/* The body stays in the viewer's buffer until the origin is there. */
+	bufferevent_disable(c->bev, EV_READ);
+	int rc = upstream_get(c->w, c->rt, c->req.origin,
+	    c->edge->conf->sec.name, sni, c->req.ref, origin_ready,
+	    origin_failed, c, &up);
+	if (rc == 1) {
+		c->up = up;
+		up->requests++;
+		bufferevent_setcb(up->bev, conn_up_read, conn_up_write,
+		    conn_up_event, c);
+		bufferevent_setwatermark(up->bev, EV_WRITE, CONN_HIGH_WATER / 2, 0);
+		bufferevent_enable(up->bev, EV_READ | EV_WRITE);
+		evbuffer_add_buffer(bufferevent_get_output(up->bev), c->fwd);
+		c->state = CONN_PROXYING;
+		if (c->req.body == HTTP_BODY_NONE)
+			c->req.body_done = true;
+		if (c->req.body_done) {
+			struct timeval tv;
+			int64_t ms = c->req.origin->conf->read_timeout_ms;
+			tv.tv_sec = (time_t)(ms / 1000);
+			tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
+			bufferevent_set_timeouts(up->bev, &tv, NULL);
+		}
+		bufferevent_enable(c->bev, EV_READ);
+		return STEP_AGAIN;
+	}
+	return STEP_WAIT;
+}
+
+/* --- the request head --- */
+
+static void
+copy_str(char *dst, size_t len, struct http_str s)
+{
+	size_t n = s.n < len - 1 ? s.n : len - 1;
+
+	memcpy(dst, s.p, n);
+	dst[n] = '\0';
+}
+
+static enum step
+read_head(struct conn *c)
+{
+	struct evbuffer *in = bufferevent_get_input(c->bev);
+	size_t len = evbuffer_get_length(in);
+	size_t max = (size_t)glob(c)->max_header_size;
+	struct http_request *req = &c->w->scratch_req;
+	size_t head_len = 0;
+
+	if (len == 0)
+		return STEP_WAIT;
+	if (c->timer_is_idle) {
+		/* A request began: from now on the head must arrive within
+		 * header_timeout, however slowly its bytes trickle in. */
+		c->timer_is_idle = false;
+		conn_set_timer(c, glob(c)->header_timeout_ms);
+	}
+	size_t n = len < max ? len : max;
+	const char *buf = (const char *)evbuffer_pullup(in, (ev_ssize_t)n);
+	enum http_result pr = http_parse_request(buf, n, max, req, &head_len);
+	if (pr == HTTP_INCOMPLETE)
+		return STEP_WAIT;
+
+	new_request(c);
+	struct conn_req *r = &c->req;
+	if (pr != HTTP_OK) {
+		/* The request line may be unparsable: log what there is. */
+		snprintf(r->target, sizeof(r->target), "%.*s",
+		    (int)(n < 64 ? n : 64), buf);
+		r->keep_alive = false;
+		r->version_minor = 1;
+		return respond_error(c, ES_ERR_BAD_REQUEST, http_result_status(pr),
+		    http_result_str(pr), http_result_str(pr), true);
+	}
+	evtimer_del(&c->timer);
+	copy_str(r->method, sizeof(r->method), req->method);
+	copy_str(r->target, sizeof(r->target), req->target);
+	copy_str(r->host_hdr, sizeof(r->host_hdr), req->host);
+	r->version_minor = req->version_minor;
+	r->keep_alive = req->keep_alive;
+	r->is_head = req->is_head;
+	r->body = req->body;
+	r->body_left = req->content_length;
+	r->body_done = req->body == HTTP_BODY_NONE;
+	http_chunked_init(&r->chunked);
+
+	if (via_hops(req) >= CONN_MAX_HOPS) {
+		evbuffer_drain(in, head_len);
+		return respond_error(c, ES_ERR_LOOP_DETECTED, 0, NULL,
+		    "the request already passed through 10 proxies (Via); "
+		    "a chain loops back on itself", true);
+	}
+
+	/* The host: from an absolute-form target, else the Host header. */
+	struct http_str authority = { NULL, 0 };
+	http_target_path(req->target, &authority);
+	struct http_str hv = authority.n ? authority : req->host;
+	const char *hs;
+	size_t hn = hv.n ? sni_host_from_header(hv.p, hv.n, &hs) : 0;
+	const struct conf_host *host = hn ?
+	    sni_table_lookup(&c->edge->hosts, hs, hn, NULL) : NULL;
+	if (host == NULL) {
+		char d[SNI_NAME_MAX + 128];
+		snprintf(d, sizeof(d), "Host '%.*s' is not a host or alias of "
+		    "[edge %s]", (int)(hv.n < 200 ? hv.n : 200), hv.p ? hv.p : "",
+		    c->edge->conf->sec.name);
+		evbuffer_drain(in, head_len);
+		return respond_error(c, ES_ERR_HOST_NOT_SERVED, 0, NULL, d,
+		    req->body != HTTP_BODY_NONE);
+	}
+	r->host = host;
+	struct http_str path = http_target_path(req->target, NULL);
+	const struct conf_origin *o = route_pick(host, path.p, path.n,
+	    &r->route);
+	r->origin = runtime_origin(c->rt, o);
+
+	if (o->type != ORIGIN_TYPE_PROXY) {
+		start_builtin(c, req);
+		evbuffer_drain(in, head_len);
+		return STEP_AGAIN;
+	}
+	enum step s = start_proxy(c, req);
+	evbuffer_drain(in, head_len);
+	return s;
+}
+
+/* --- origin side callbacks --- */
+
+static void
+build_response_head(struct conn *c, const struct http_response *res,
+    struct evbuffer *out)
+{
+	struct sbuf vias;
+	char via[128];
+	bool cf = c->edge->id.persona == PERSONA_CLOUDFRONT;
+
+	evbuffer_add_printf(out, "HTTP/1.1 %d ", res->status);
+	add_hs(out, res->reason);
+	add_s(out, "\r\n");
+	sbuf_init(&vias);
+	for (size_t i = 0; i < res->n_headers; i++) {
+		const struct http_header *h = &res->headers[i];
+		if (http_header_is_hop_by_hop(res->headers, res->n_headers, i))
+			continue;
+		/* With chunked coding, a Content-Length is a lie that must not
+		 * reach the viewer (RFC 9112 6.3). */
+		if (res->body == HTTP_BODY_CHUNKED &&
+		    http_str_ieq(h->name, "content-length"))
+			continue;
+		if (http_str_ieq(h->name, "via")) {
+			sbuf_add(&vias, h->value.p, h->value.n);
+			sbuf_adds(&vias, ", ");
+			continue;
+		}
+		if (cf && (http_str_ieq(h->name, "x-cache") ||
+		    http_str_ieq(h->name, "x-amz-cf-pop") ||
+		    http_str_ieq(h->name, "x-amz-cf-id")))
+			continue;
+		add_hs(out, h->name);
+		add_s(out, ": ");
+		add_hs(out, h->value);
+		add_s(out, "\r\n");
+	}
+	evbuffer_add_printf(out, "Via: %s%s\r\n", vias.s ? vias.s : "",
+	    persona_via(&c->edge->id, via, sizeof(via)));
+	sbuf_free(&vias);
+	if (cf)
+		evbuffer_add_printf(out, "X-Cache: Miss from cloudfront\r\n"
+		    "X-Amz-Cf-Pop: %s\r\nX-Amz-Cf-Id: %s\r\n", c->edge->id.pop,
+		    c->req.ref);
+	if (res->status >= 200)
+		add_connection_header(c, out);
+	add_s(out, "\r\n");
+}
+
+/* Parse the origin's response head (skipping 1xx interim responses). */
+static enum step
+read_response_head(struct conn *c)
+{
+	struct conn_req *r = &c->req;
+	struct evbuffer *in = bufferevent_get_input(c->up->bev);
+	struct evbuffer *out = bufferevent_get_output(c->bev);
+	size_t max = (size_t)glob(c)->max_header_size;
+	struct http_response *res = &c->w->scratch_res;
+
+	while (!r->resp_head_done) {
+		size_t len = evbuffer_get_length(in);
+		size_t head_len = 0;
+		if (len == 0)
+			return STEP_WAIT;
+		size_t n = len < max ? len : max;
+		const char *buf = (const char *)evbuffer_pullup(in,
+		    (ev_ssize_t)n);
+		enum http_result pr = http_parse_response(buf, n, max,
+		    r->is_head, res, &head_len);
+		if (pr == HTTP_INCOMPLETE)
+			return STEP_WAIT;
+		if (pr != HTTP_OK) {
+			char d[160];
+			snprintf(d, sizeof(d), "the origin's response head is "
+			    "malformed: %s", http_result_str(pr));
+			upstream_free(c->up);
+			c->up = NULL;
+			return respond_error(c, ES_ERR_BAD_RESPONSE, 502,
+			    http_result_str(pr), d, true);
+		}
+		if (res->status >= 100 && res->status < 200) {
+			/* 101 cannot happen: Upgrade is not forwarded. */
+			if (res->status != 101)
+				build_response_head(c, res, out);
+			evbuffer_drain(in, head_len);
+			continue;
+		}
+		r->status = res->status;
+		r->resp_body = res->body;
+		r->resp_left = res->content_length;
+		r->resp_keep_alive = res->keep_alive;
+		http_chunked_init(&r->resp_chunked);
+		if (res->body == HTTP_BODY_UNTIL_CLOSE)
+			c->close_after = true;  /* only EOF can end it */
+		build_response_head(c, res, out);
+		evbuffer_drain(in, head_len);
+		r->resp_head_done = true;
+		r->resp_started = true;
+	}
+	return STEP_AGAIN;
+}
+
+static enum step
+relay_response(struct conn *c)
+{
+	struct conn_req *r = &c->req;
+	struct evbuffer *out = bufferevent_get_output(c->bev);
+
+	if (!r->resp_head_done) {
+		enum step s = read_response_head(c);
+		if (s != STEP_AGAIN)
+			return s;
+	}
+	int rc = relay_body(bufferevent_get_input(c->up->bev), out,
+	    r->resp_body, &r->resp_left, &r->resp_chunked, &r->bytes_out);
+	if (rc < 0) {
+		r->code = ES_ERR_BAD_RESPONSE;
+		snprintf(r->detail, sizeof(r->detail), "malformed chunked "
+		    "response body from the origin");
+		log_request(c);
+		conn_close(c, NULL);
+		return STEP_CLOSED;
+	}
+	if (rc == 1) {
+		bool reusable = r->resp_keep_alive && r->body_done;
+		return request_done(c, reusable);
+	}
+	if (evbuffer_get_length(out) > CONN_HIGH_WATER && !c->up_paused) {
+		c->up_paused = true;
+		bufferevent_disable(c->up->bev, EV_READ);
+	}
+	return STEP_WAIT;
+}
+
+static void
+conn_up_read(struct bufferevent *bev, void *arg)
+{
+	struct conn *c = arg;
+
+	(void)bev;
+	if (c->state != CONN_PROXYING || c->up == NULL)
+		return;
+	if (relay_response(c) == STEP_AGAIN)
+		conn_pump(c);
+}
+
+static void
+conn_up_write(struct bufferevent *bev, void *arg)
+{
+	struct conn *c = arg;
+
+	(void)bev;
+	/* The origin took the request body so far: read more from the viewer. */
+	if (c->viewer_paused) {
+		c->viewer_paused = false;
+		bufferevent_enable(c->bev, EV_READ);
+		conn_pump(c);
+	}
+}
+
+static void
+conn_up_event(struct bufferevent *bev, short what, void *arg)
+{
+	struct conn *c = arg;
+	struct conn_req *r = &c->req;
+
+	(void)bev;
+	if (c->up == NULL)
+		return;
+	if ((what & BEV_EVENT_EOF) && r->resp_head_done &&
+	    r->resp_body == HTTP_BODY_UNTIL_CLOSE) {
+		/* The body ran until close, as announced. */
+		relay_body(bufferevent_get_input(c->up->bev),
+		    bufferevent_get_output(c->bev), HTTP_BODY_UNTIL_CLOSE,
+		    &r->resp_left, &r->resp_chunked, &r->bytes_out);
+		if (request_done(c, false) == STEP_AGAIN)
+			conn_pump(c);
+		return;
+	}
+	if (!r->resp_started) {
+		struct upstream_failure f;
+		bool got = evbuffer_get_length(bufferevent_get_input(
+		    c->up->bev)) > 0;
+		upstream_classify_broken(c->up, what, got, &f);
+		upstream_free(c->up);
+		c->up = NULL;
+		if (respond_error(c, f.code, 0, f.sub, f.detail, !r->body_done) ==
+		    STEP_AGAIN)
+			conn_pump(c);
+		return;
+	}
+	/* Mid-body: the viewer got a head and part of a body; all it can
+	 * learn now is that the connection ends early. */
+	r->code = (what & BEV_EVENT_TIMEOUT) ? ES_ERR_READ_TIMEOUT :
+	    ES_ERR_READ_ERROR;
+	snprintf(r->detail, sizeof(r->detail), "the origin connection %s "
+	    "in the middle of the response body", (what & BEV_EVENT_TIMEOUT) ?
+	    "timed out" : "broke");
+	log_request(c);
+	conn_close(c, NULL);
+}
+
+/* --- viewer side callbacks --- */
+
+static enum step
+conn_pump(struct conn *c)
+{
+	/* Bounded, so that a pipelining viewer cannot monopolise the loop. */
+	for (int i = 0; i < 32; i++) {
+		enum step s;
+		switch (c->state) {
+		case CONN_READ_HEAD:
+			s = read_head(c);
+			break;
+		case CONN_BUILTIN:
+			s = builtin_step(c);
+			break;
+		case CONN_PROXYING:
+			s = relay_request_body(c);
+			if (s == STEP_WAIT && c->up && !c->up_paused &&
+			    evbuffer_get_length(bufferevent_get_input(
+			    c->up->bev)) > 0)
+				s = relay_response(c);
+			break;
+		default:
+			return STEP_WAIT;
+		}
+		if (s != STEP_AGAIN)
+			return s;
+	}
+	return STEP_WAIT;
+}
+
+static void
+conn_read(struct bufferevent *bev, void *arg)
+{
+	(void)bev;
+	conn_pump(arg);
+}
+
+static void
+conn_write(struct bufferevent *bev, void *arg)
+{
+	struct conn *c = arg;
+
+	(void)bev;
+	if (c->state == CONN_FLUSH_CLOSE &&
+	    evbuffer_get_length(bufferevent_get_output(c->bev)) == 0) {
+		conn_close(c, NULL);
+		return;
+	}
+	if (c->up_paused && c->up) {
+		c->up_paused = false;
+		bufferevent_enable(c->up->bev, EV_READ);
+		if (relay_response(c) == STEP_AGAIN)
+			conn_pump(c);
+	}
+}
+
+/* Answer plain HTTP on a TLS port in plain HTTP, as nginx does. */
+static void
+reply_plain_http(struct conn *c)
+{
+	static const char msg[] =
+	    "HTTP/1.1 400 Bad Request\r\nServer: edgesim\r\n"
+	    "Content-Type: text/plain\r\nContent-Length: 64\r\n"
+	    "Connection: close\r\n\r\n"
+	    "400 Bad Request: a plain HTTP request was sent to a TLS port.\n\n\n";
+	ssize_t w = send(c->fd, msg, sizeof(msg) - 1, MSG_NOSIGNAL);
+	(void)w;
+}
+
+static void
+handshake_done(struct conn *c)
+{
+	struct timeval tv;
+	int64_t ms = glob(c)->idle_timeout_ms;
+
+	evtimer_del(&c->timer);
+	/* A viewer that stops reading may not hold an origin forever. */
+	tv.tv_sec = (time_t)(ms / 1000);
+	tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
+	bufferevent_set_timeouts(c->bev, NULL, &tv);
+	if (c->edge->conf->mode == EDGE_MODE_TCP) {
+		tunnel_start(c);
+		return;
+	}
+	c->state = CONN_READ_HEAD;
+	c->timer_is_idle = false;
+	conn_set_timer(c, glob(c)->header_timeout_ms);
+	conn_pump(c);
+}
+
+static void
+handshake_failed(struct conn *c, short what)
+{
+	unsigned long e = bufferevent_get_openssl_error(c->bev);
+	char reason[160];
+
+	while (bufferevent_get_openssl_error(c->bev) != 0)
+		;
+	ERR_clear_error();
+	switch (c->hello.verdict) {
+	case TLS_HELLO_CLOSE:
+		log_tls_failure(c, "no SNI: closed (FIN) before any certificate");
+		conn_close(c, NULL);
+		return;
+	case TLS_HELLO_RESET:
+		log_tls_failure(c, "no SNI: reset (RST) before any certificate");
+		conn_reset(c);
+		return;
+	case TLS_HELLO_REJECTED:
+		log_tls_failure(c, c->hello.sni_present ?
+		    "unknown SNI: alert 40 handshake_failure, no certificate" :
+		    "no SNI: alert 40 handshake_failure, no certificate");
+		conn_close(c, NULL);
+		return;
+	case TLS_HELLO_BAD_SNI:
+		log_tls_failure(c, "malformed server_name extension: alert 50 "
+		    "decode_error");
+		conn_close(c, NULL);
+		return;
+	default:
+		break;
+	}
+	if (e && ERR_GET_REASON(e) == SSL_R_HTTP_REQUEST) {
+		log_tls_failure(c, "plain HTTP on a TLS port: answered 400 in "
+		    "plain text");
+		reply_plain_http(c);
+	} else if (e) {
+		const char *rs = ERR_reason_error_string(e);
+		snprintf(reason, sizeof(reason), "handshake failed: %s",
+		    rs ? rs : "TLS error");
+		log_tls_failure(c, reason);
+	} else if (what & BEV_EVENT_EOF) {
+		log_tls_failure(c, "viewer closed during the handshake");
+	} else {
+		snprintf(reason, sizeof(reason), "handshake failed: %s",
+		    strerror(EVUTIL_SOCKET_ERROR()));
+		log_tls_failure(c, reason);
+	}
+	conn_close(c, NULL);
+}
+
+static void
+conn_event(struct bufferevent *bev, short what, void *arg)
+{
+	struct conn *c = arg;
+
+	(void)bev;
+	if (c->state == CONN_TLS_HANDSHAKE) {
+		if (what & BEV_EVENT_CONNECTED)
+			handshake_done(c);
+		else
+			handshake_failed(c, what);
+		return;
+	}
+	if (what & BEV_EVENT_TIMEOUT) {
+		conn_close(c, "viewer stopped reading (write timeout)");
+		return;
+	}
+	/* The viewer went away. Mid-request, say so in the log. */
+	if (c->state != CONN_READ_HEAD && c->state != CONN_FLUSH_CLOSE) {
+		c->req.status = c->req.status ? c->req.status : 499;
+		snprintf(c->req.detail, sizeof(c->req.detail), "the viewer "
+		    "closed the connection before the response was complete");
+		log_request(c);
+	}
+	conn_close(c, NULL);
+}
+
+static void
+conn_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *c = arg;
+
+	(void)fd;
+	(void)what;
+	switch (c->state) {
+	case CONN_TLS_HANDSHAKE:
+		log_tls_failure(c, "handshake not finished within header_timeout");
+		conn_close(c, NULL);
+		return;
+	case CONN_READ_HEAD:
+		if (c->timer_is_idle ||
+		    evbuffer_get_length(bufferevent_get_input(c->bev)) == 0) {
+			conn_close(c, NULL);    /* idle keep-alive: quietly */
+			return;
+		}
+		new_request(c);
+		c->req.keep_alive = false;
+		c->req.version_minor = 1;
+		respond_error(c, ES_ERR_REQUEST_TIMEOUT, 0, NULL,
+		    "the request head did not arrive within header_timeout",
+		    true);
+		return;
+	default:
+		return;
+	}
+}
+
+void
+conn_drain(struct conn *c)
+{
+	if (c->state == CONN_READ_HEAD && c->timer_is_idle &&
+	    evbuffer_get_length(bufferevent_get_input(c->bev)) == 0) {
+		conn_close(c, NULL);
+		return;
+	}
+	if (c->state == CONN_TLS_HANDSHAKE || c->state == CONN_READ_HEAD)
+		c->close_after = true;
+	else
+		c->close_after = true;
+}
+
+void
+conn_accept(struct worker *w, struct edge_rt *edge, int fd,
+    const struct sockaddr *sa, int salen)
+{
+	struct conn *c = xcalloc(1, sizeof(*c));
+	int one = 1;
+
+	(void)salen;
+	c->magic = CONN_MAGIC;
+	c->w = w;
+	c->rt = runtime_ref(w->rt);
+	c->edge = edge;
+	c->fd = fd;
+	c->t_accept = clock_mono_ms();
+	resolve_addr_text(sa, c->peer, sizeof(c->peer));
+	snprintf(c->peer_ip, sizeof(c->peer_ip), "%s", c->peer);
+	char *colon = strrchr(c->peer_ip, ':');
+	if (colon)
+		*colon = '\0';
+	if (c->peer_ip[0] == '[') {
+		memmove(c->peer_ip, c->peer_ip + 1, strlen(c->peer_ip));
+		char *b = strchr(c->peer_ip, ']');
+		if (b)
+			*b = '\0';
+	}
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	worker_conn_added(w, c);
+
+	SSL *ssl = tls_server_ssl_new(&edge->tls, &c->hello);
+	if (ssl == NULL) {
+		close(fd);
+		c->fd = -1;
+		conn_close(c, "cannot create an SSL");
+		return;
+	}
+	c->bev = bufferevent_openssl_socket_new(w->base, fd, ssl,
+	    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
+	if (c->bev == NULL) {
+		SSL_free(ssl);
+		close(fd);
+		conn_close(c, "cannot create a bufferevent");
+		return;
+	}
+	bufferevent_openssl_set_allow_dirty_shutdown(c->bev, 1);
+	evtimer_assign(&c->timer, w->base, conn_timeout, c);
+	c->state = CONN_TLS_HANDSHAKE;
+	conn_set_timer(c, glob(c)->header_timeout_ms);
+	bufferevent_setwatermark(c->bev, EV_READ, 0,
+	    (size_t)glob(c)->max_header_size + CONN_HIGH_WATER);
+	bufferevent_setwatermark(c->bev, EV_WRITE, CONN_HIGH_WATER / 2, 0);
+	bufferevent_setcb(c->bev, conn_read, conn_write, conn_event, c);
+	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+}

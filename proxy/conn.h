@@ -1,0 +1,122 @@
+/*
+ * conn.h - one viewer connection to an edge, from accept to close.
+ *
+ * A conn owns its viewer bufferevent (and through it the SSL and socket),
+ * its timer, the origin connection it borrowed, and the state of the
+ * request in flight. It is freed in exactly one place, conn_close; every
+ * callback that may reach conn_close returns at once when it did.
+ *
+ * mode = http: requests are parsed, routed and forwarded one at a time
+ * (keep-alive and pipelining allowed). mode = tcp: after the handshake the
+ * bytes are piped (tunnel.c).
+ */
+#ifndef EDGESIM_CONN_H
+#define EDGESIM_CONN_H
+
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/event_struct.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/queue.h>
+#include <sys/socket.h>
+
+#include "builtin.h"
+#include "errors.h"
+#include "http.h"
+#include "runtime.h"
+#include "tls_server.h"
+#include "upstream.h"
+
+#define CONN_MAGIC 0x7e5e7e07u
+
+enum conn_state {
+	CONN_TLS_HANDSHAKE,     /* viewer handshake in progress */
+	CONN_READ_HEAD,         /* waiting for (the rest of) a request head */
+	CONN_ORIGIN_WAIT,       /* head parsed and queued; origin connecting */
+	CONN_PROXYING,          /* request sent (body streaming); response coming */
+	CONN_BUILTIN,           /* a built-in origin reads the request body */
+	CONN_FLUSH_CLOSE,       /* last response queued: close once written */
+	CONN_TUNNEL,            /* mode = tcp: piping bytes */
+};
+
+/* The request in flight, reset for each one. */
+struct conn_req {
+	uint64_t id;
+	int64_t t_start;
+	char ref[96];
+	char method[16];
+	char target[256];               /* truncated copy, for the log */
+	char host_hdr[SNI_NAME_MAX + 8];/* the Host the viewer sent */
+	int version_minor;
+	bool keep_alive;
+	bool is_head;
+	const struct conf_host *host;
+	const struct conf_route *route;
+	struct origin_rt *origin;
+	/* request body, viewer -> origin */
+	enum http_body body;
+	int64_t body_left;
+	struct http_chunked chunked;
+	bool body_done;
+	int64_t bytes_in;
+	/* response, origin -> viewer */
+	bool resp_started;              /* a byte of the response was queued */
+	bool resp_head_done;
+	int status;
+	enum http_body resp_body;
+	int64_t resp_left;
+	struct http_chunked resp_chunked;
+	bool resp_keep_alive;
+	int64_t bytes_out;
+	/* outcome */
+	enum es_code code;
+	char sub[64];
+	char detail[512];
+	/* built-in origins */
+	struct sbuf echo;
+	struct builtin_response builtin;
+	bool builtin_echo;
+};
+
+struct conn {
+	unsigned magic;
+	struct worker *w;
+	struct runtime *rt;             /* ref: the config this conn serves */
+	struct edge_rt *edge;
+	struct bufferevent *bev;        /* the viewer; owns SSL and socket */
+	int fd;
+	char peer[80];                  /* "ip:port" */
+	char peer_ip[64];
+	struct tls_hello hello;
+	enum conn_state state;
+	struct event timer;
+	bool timer_is_idle;             /* waiting between requests */
+	int64_t t_accept;
+	uint64_t n_requests;
+	bool close_after;               /* close once this response is out */
+	bool up_paused;                 /* origin reads paused (viewer slow) */
+	bool viewer_paused;             /* viewer reads paused (origin slow) */
+	struct evbuffer *fwd;           /* request head waiting for the origin */
+	struct upstream *up;
+	struct conn_req req;
+	/* mode = tcp */
+	int64_t tun_up_bytes, tun_down_bytes;
+	bool tun_viewer_eof, tun_origin_eof;
+	TAILQ_ENTRY(conn) link;
+};
+
+/* A new viewer connection on fd, accepted by a listener of edge. */
+void conn_accept(struct worker *w, struct edge_rt *edge, int fd,
+    const struct sockaddr *sa, int salen);
+
+/* Close now if idle between requests; else once the response is out. */
+void conn_drain(struct conn *c);
+
+/* The single teardown path: logs why (msg may be NULL) and frees. */
+void conn_close(struct conn *c, const char *msg);
+
+/* Shared with tunnel.c. */
+void conn_set_timer(struct conn *c, int64_t ms);
+
+#endif

@@ -1,0 +1,999 @@
+/*
+ * http.c - the HTTP/1.1 head parser and chunked-body scanner behind http.h.
+ *
+ * Everything works in place on the caller's buffer, without allocating and
+ * in one pass over each line: it runs for every message the proxy relays.
+ * Where a lenient reading would let two parsers disagree about where a
+ * message ends (request smuggling, RFC 9112 section 11) it refuses; where
+ * clients differ harmlessly (bare LF after the head's lines, blanks around
+ * values) it accepts.
+ *
+ * A head that is not complete yet is re-parsed from the start when more
+ * bytes arrive. Every error is decided only from bytes already seen, so a
+ * prefix that fails fails the same way whatever follows, and a request line
+ * that can no longer become valid (a TLS ClientHello, say) fails at once.
+ */
+#include "http.h"
+
+#include <string.h>
+
+/* Chunk extension lines and trailer sections: bounded so that a peer cannot
+ * keep the scanner busy with framing that never ends. */
+#define CHUNK_EXT_MAX           4096
+#define CHUNK_TRAILERS_MAX      16384
+#define CHUNK_SIZE_DIGITS_MAX   16
+
+/* Byte classes as bitmaps of the bytes 0..63 and 64..127: RFC 9110 5.6.2
+ * tchar, and the bytes of an RFC 3986 uri-host and port (reg-name, IP
+ * literals, ':'). Nothing from 128 up belongs to either. */
+static const uint64_t tchar_set[2] = {
+	0x03ff6cfa00000000ULL, 0x57ffffffc7fffffeULL
+};
+static const uint64_t host_set[2] = {
+	0x2fff7ff200000000ULL, 0x47fffffeaffffffeULL
+};
+
+static inline bool
+in_set(const uint64_t set[2], unsigned char c)
+{
+	return c < 128 && ((set[c >> 6] >> (c & 63)) & 1);
+}
+
+static inline bool
+is_tchar(unsigned char c)
+{
+	return in_set(tchar_set, c);
+}
+
+/* A byte of a field value or reason phrase: VCHAR, SP, HTAB or obs-text.
+ * NUL, CR, LF and the other controls are refused (RFC 9110 5.5). */
+static inline bool
+is_value_byte(unsigned char c)
+{
+	return (c >= 0x20 && c != 0x7f) || c == '\t';
+}
+
+/* A byte of a request target: visible ASCII only, no blanks (RFC 9112 3.2). */
+static inline bool
+is_target_byte(unsigned char c)
+{
+	return c > 0x20 && c < 0x7f;
+}
+
+static inline bool
+is_blank(unsigned char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+static inline bool
+is_digit(unsigned char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static inline unsigned char
+lower(unsigned char c)
+{
+	return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c;
+}
+
+static bool
+str_ieq_str(struct http_str a, struct http_str b)
+{
+	size_t i;
+
+	if (a.n != b.n)
+		return false;
+	for (i = 0; i < a.n; i++)
+		if (lower((unsigned char)a.p[i]) !=
+		    lower((unsigned char)b.p[i]))
+			return false;
+	return true;
+}
+
+bool
+http_str_ieq(struct http_str s, const char *c)
+{
+	size_t i;
+
+	/* c is the caller's constant; stop at its NUL, never read past s.n. */
+	for (i = 0; i < s.n; i++) {
+		if (c[i] == '\0' ||
+		    lower((unsigned char)s.p[i]) != lower((unsigned char)c[i]))
+			return false;
+	}
+	return c[s.n] == '\0';
+}
+
+/*
+ * The next element of a comma-separated list value, blanks trimmed. Empty
+ * elements are returned too (callers decide whether they matter). *pos
+ * starts at 0; returns false when the list is exhausted.
+ */
+static bool
+list_next(struct http_str v, size_t *pos, struct http_str *elem)
+{
+	size_t i = *pos, start, end;
+
+	if (i > v.n)
+		return false;
+	while (i < v.n && v.p[i] != ',')
+		i++;
+	start = *pos;
+	end = i;
+	while (start < end && is_blank((unsigned char)v.p[start]))
+		start++;
+	while (end > start && is_blank((unsigned char)v.p[end - 1]))
+		end--;
+	elem->p = v.p + start;
+	elem->n = end - start;
+	*pos = i + 1;
+	return true;
+}
+
+const char *
+http_result_str(enum http_result r)
+{
+	static const char *const str[HTTP_RESULT_COUNT] = {
+		[HTTP_OK] = "ok",
+		[HTTP_INCOMPLETE] = "incomplete head",
+		[HTTP_ERR_HEAD_TOO_LARGE] = "request head too large",
+		[HTTP_ERR_TOO_MANY_HEADERS] = "too many header fields",
+		[HTTP_ERR_REQUEST_LINE] = "malformed request line",
+		[HTTP_ERR_METHOD] = "malformed method",
+		[HTTP_ERR_TARGET] = "malformed request target",
+		[HTTP_ERR_VERSION] = "unsupported HTTP version",
+		[HTTP_ERR_HEADER] = "malformed header field",
+		[HTTP_ERR_CONTENT_LENGTH] = "invalid Content-Length",
+		[HTTP_ERR_CL_AND_TE] =
+		    "both Content-Length and Transfer-Encoding",
+		[HTTP_ERR_TRANSFER_ENCODING] = "unsupported Transfer-Encoding",
+		[HTTP_ERR_NO_HOST] = "missing Host header",
+		[HTTP_ERR_MULTIPLE_HOST] = "more than one Host header",
+		[HTTP_ERR_STATUS_LINE] = "malformed status line",
+	};
+
+	if ((unsigned)r >= HTTP_RESULT_COUNT)
+		return "unknown parse result";
+	return str[r];
+}
+
+int
+http_result_status(enum http_result r)
+{
+	switch (r) {
+	case HTTP_OK:
+	case HTTP_INCOMPLETE:
+		return 0;
+	case HTTP_ERR_HEAD_TOO_LARGE:
+	case HTTP_ERR_TOO_MANY_HEADERS:
+		return 431;
+	case HTTP_ERR_VERSION:
+		return 505;
+	case HTTP_ERR_TRANSFER_ENCODING:
+		return 501;
+	case HTTP_ERR_STATUS_LINE:
+		return 502;
+	case HTTP_ERR_REQUEST_LINE:
+	case HTTP_ERR_METHOD:
+	case HTTP_ERR_TARGET:
+	case HTTP_ERR_HEADER:
+	case HTTP_ERR_CONTENT_LENGTH:
+	case HTTP_ERR_CL_AND_TE:
+	case HTTP_ERR_NO_HOST:
+	case HTTP_ERR_MULTIPLE_HOST:
+		return 400;
+	case HTTP_RESULT_COUNT:
+		break;
+	}
+	return 500;
+}
+
+/* What the header fields of a head said, gathered line by line. */
+struct fields {
+	struct http_header *headers;
+	size_t n_headers;
+	bool request;                   /* count Host; TE: chunked only */
+	bool has_cl;
+	int64_t cl;
+	bool has_te;
+	bool te_chunked;                /* the last coding so far is chunked */
+	unsigned n_host;
+	struct http_str host;
+	bool conn_close;
+	bool conn_keep_alive;
+	bool expect_continue;
+};
+
+/* No end of head in buf[0..min(len, max_head)). */
+static enum http_result
+need_more(size_t len, size_t max_head)
+{
+	return len >= max_head ? HTTP_ERR_HEAD_TOO_LARGE : HTTP_INCOMPLETE;
+}
+
+/*
+ * Skip the empty lines RFC 9112 2.2 lets a recipient ignore before the start
+ * line. *pos is where the start line begins. HTTP_INCOMPLETE: only empty
+ * lines (or a CR that may yet become one) so far; bad: a bare CR.
+ */
+static enum http_result
+skip_empty_lines(const char *buf, size_t limit, size_t *pos,
+    enum http_result bad)
+{
+	size_t i = 0;
+
+	while (i < limit) {
+		if (buf[i] == '\n') {
+			i++;
+		} else if (buf[i] == '\r') {
+			if (i + 1 == limit)
+				break;
+			if (buf[i + 1] != '\n')
+				return bad;
+			i += 2;
+		} else {
+			*pos = i;
+			return HTTP_OK;
+		}
+	}
+	*pos = i;
+	return HTTP_INCOMPLETE;
+}
+
+/*
+ * "HTTP/1.0" or "HTTP/1.1" at the start of p[0..n), n possibly short of 8
+ * when the line is incomplete. HTTP_OK means as far as n goes; the caller
+ * checks what follows. "HTTP/2.0" and the like are err_version as soon as
+ * their 8 bytes are in, whatever follows; anything else is err_line.
+ */
+static enum http_result
+parse_version(const char *p, size_t n, int *minor, enum http_result err_line,
+    enum http_result err_version)
+{
+	static const char name[] = "HTTP/";
+	size_t k;
+
+	for (k = 0; k < n && k < 8; k++) {
+		unsigned char c = (unsigned char)p[k];
+		bool ok;
+
+		if (k < 5)
+			ok = c == (unsigned char)name[k];
+		else if (k == 6)
+			ok = c == '.';
+		else
+			ok = is_digit(c);
+		if (!ok)
+			return err_line;
+	}
+	if (n < 8)
+		return HTTP_OK;
+	if (p[5] != '1' || (p[7] != '0' && p[7] != '1'))
+		return err_version;
+	*minor = p[7] - '0';
+	return HTTP_OK;
+}
+
+/*
+ * METHOD SP TARGET SP HTTP/1.x, single spaces. p[0..n) is the line without
+ * its LF; complete says whether the LF was seen. An incomplete line gives
+ * HTTP_INCOMPLETE while it may still become valid, its error otherwise.
+ */
+static enum http_result
+parse_request_line(const char *p, size_t n, bool complete,
+    struct http_request *req)
+{
+	enum http_result r;
+	size_t i = 0, t;
+
+	/* The CR of CRLF, or on an incomplete line a CR that may become it. */
+	if (n > 0 && p[n - 1] == '\r')
+		n--;
+	while (i < n && is_tchar((unsigned char)p[i]))
+		i++;
+	if (i == n)
+		return complete ? HTTP_ERR_REQUEST_LINE : HTTP_INCOMPLETE;
+	if (p[i] == '\r')
+		return HTTP_ERR_REQUEST_LINE;
+	if (p[i] != ' ' || i == 0)
+		return HTTP_ERR_METHOD;
+	req->method.p = p;
+	req->method.n = i;
+	req->is_head = i == 4 && memcmp(p, "HEAD", 4) == 0;
+
+	t = ++i;
+	while (i < n && is_target_byte((unsigned char)p[i]))
+		i++;
+	if (i == n)
+		return complete ? HTTP_ERR_REQUEST_LINE : HTTP_INCOMPLETE;
+	if (p[i] == '\r')
+		return HTTP_ERR_REQUEST_LINE;
+	if (p[i] != ' ' || i == t)
+		return HTTP_ERR_TARGET;
+	req->target.p = p + t;
+	req->target.n = i - t;
+
+	i++;
+	r = parse_version(p + i, n - i, &req->version_minor,
+	    HTTP_ERR_REQUEST_LINE, HTTP_ERR_VERSION);
+	if (r != HTTP_OK)
+		return r;
+	if (n - i > 8)
+		return HTTP_ERR_REQUEST_LINE;
+	if (!complete)
+		return HTTP_INCOMPLETE;
+	return n - i == 8 ? HTTP_OK : HTTP_ERR_REQUEST_LINE;
+}
+
+/*
+ * HTTP/1.x SP 3DIGIT [SP reason]. The reason may be empty and so may its
+ * space: "HTTP/1.1 200" is accepted. Same conventions as the request line.
+ */
+static enum http_result
+parse_status_line(const char *p, size_t n, bool complete,
+    struct http_response *res)
+{
+	enum http_result r;
+	size_t k;
+
+	if (n > 0 && p[n - 1] == '\r')
+		n--;
+	r = parse_version(p, n, &res->version_minor, HTTP_ERR_STATUS_LINE,
+	    HTTP_ERR_STATUS_LINE);
+	if (r != HTTP_OK)
+		return r;
+	for (k = 8; k < n && k < 12; k++) {
+		unsigned char c = (unsigned char)p[k];
+
+		if (k == 8 ? c != ' ' : k == 9 ? c < '1' || c > '9' :
+		    !is_digit(c))
+			return HTTP_ERR_STATUS_LINE;
+	}
+	if (n < 12)
+		return complete ? HTTP_ERR_STATUS_LINE : HTTP_INCOMPLETE;
+	if (n > 12 && p[12] != ' ')
+		return HTTP_ERR_STATUS_LINE;
+	for (k = 13; k < n; k++)
+		if (!is_value_byte((unsigned char)p[k]))
+			return HTTP_ERR_STATUS_LINE;
+	if (!complete)
+		return HTTP_INCOMPLETE;
+	res->status = (p[9] - '0') * 100 + (p[10] - '0') * 10 + (p[11] - '0');
+	res->reason.p = p + (n > 12 ? 13 : 12);
+	res->reason.n = n > 12 ? n - 13 : 0;
+	return HTTP_OK;
+}
+
+/* 1*DIGIT, possibly as a list of copies that must all agree (RFC 9110 8.6). */
+static enum http_result
+field_content_length(struct fields *f, struct http_str v)
+{
+	struct http_str e;
+	size_t pos = 0, i;
+
+	while (list_next(v, &pos, &e)) {
+		int64_t n = 0;
+
+		if (e.n == 0)
+			return HTTP_ERR_CONTENT_LENGTH;
+		for (i = 0; i < e.n; i++) {
+			unsigned char c = (unsigned char)e.p[i];
+
+			if (!is_digit(c) || n > (INT64_MAX - (c - '0')) / 10)
+				return HTTP_ERR_CONTENT_LENGTH;
+			n = n * 10 + (c - '0');
+		}
+		if (f->has_cl && f->cl != n)
+			return HTTP_ERR_CONTENT_LENGTH;
+		f->has_cl = true;
+		f->cl = n;
+	}
+	return HTTP_OK;
+}
+
+/*
+ * Transfer codings, across every Transfer-Encoding field in order. chunked
+ * must be last and appear once (RFC 9112 6.1). A request may carry nothing
+ * but chunked: codings the origin might not know, or might read otherwise
+ * ("identity"), are where front and back ends have disagreed before, and
+ * RFC 9112 6.1 allows a 501 for them.
+ */
+static enum http_result
+field_transfer_encoding(struct fields *f, struct http_str v)
+{
+	struct http_str e;
+	size_t pos = 0;
+
+	f->has_te = true;
+	while (list_next(v, &pos, &e)) {
+		if (e.n == 0)
+			continue;
+		if (f->te_chunked)
+			return HTTP_ERR_TRANSFER_ENCODING;
+		if (http_str_ieq(e, "chunked"))
+			f->te_chunked = true;
+		else if (f->request)
+			return HTTP_ERR_TRANSFER_ENCODING;
+	}
+	return HTTP_OK;
+}
+
+/*
+ * Host is what the proxy routes on, so it must be one host[:port] and
+ * nothing a router or a log could read two ways (RFC 9112 3.2: "a Host
+ * header field with an invalid field value" gets a 400).
+ */
+static enum http_result
+field_host(struct fields *f, struct http_str v)
+{
+	size_t i;
+
+	if (f->n_host++ > 0)
+		return HTTP_ERR_MULTIPLE_HOST;
+	for (i = 0; i < v.n; i++)
+		if (!in_set(host_set, (unsigned char)v.p[i]))
+			return HTTP_ERR_HEADER;
+	f->host = v;
+	return HTTP_OK;
+}
+
+static void
+field_connection(struct fields *f, struct http_str v)
+{
+	struct http_str e;
+	size_t pos = 0;
+
+	while (list_next(v, &pos, &e)) {
+		if (http_str_ieq(e, "close"))
+			f->conn_close = true;
+		else if (http_str_ieq(e, "keep-alive"))
+			f->conn_keep_alive = true;
+	}
+}
+
+/* Act on the fields that shape framing or routing; the rest pass through. */
+static enum http_result
+field_semantics(struct fields *f, struct http_str name, struct http_str value)
+{
+	switch (name.n) {
+	case 4:
+		if (f->request && http_str_ieq(name, "host"))
+			return field_host(f, value);
+		break;
+	case 6:
+		if (http_str_ieq(name, "expect") &&
+		    http_str_ieq(value, "100-continue"))
+			f->expect_continue = true;
+		break;
+	case 10:
+		if (http_str_ieq(name, "connection"))
+			field_connection(f, value);
+		break;
+	case 14:
+		if (http_str_ieq(name, "content-length"))
+			return field_content_length(f, value);
+		break;
+	case 17:
+		if (http_str_ieq(name, "transfer-encoding"))
+			return field_transfer_encoding(f, value);
+		break;
+	}
+	return HTTP_OK;
+}
+
+/*
+ * One field line, p[0..n) without its LF: a token, ':' at once (a blank
+ * before it is refused, RFC 9112 5.1), then a value of VCHAR, blanks and
+ * obs-text. A line starting with a blank is obsolete folding (or, right
+ * after the start line, a smuggling attempt): refused too. An incomplete
+ * line (no LF yet) is checked as far as it goes, so that a bare CR or a bad
+ * name fails at once; it is HTTP_INCOMPLETE while it may still be valid.
+ */
+static enum http_result
+parse_field_line(const char *p, size_t n, bool complete, struct fields *f)
+{
+	struct http_header *h;
+	size_t i = 0, start, end;
+
+	/* The CR of CRLF, or on an incomplete line a CR that may become it. */
+	if (n > 0 && p[n - 1] == '\r')
+		n--;
+	if (n == 0)
+		return complete ? HTTP_OK : HTTP_INCOMPLETE;
+	if (f->n_headers == HTTP_MAX_HEADERS)
+		return HTTP_ERR_TOO_MANY_HEADERS;
+	while (i < n && is_tchar((unsigned char)p[i]))
+		i++;
+	if (i == n && !complete)
+		return HTTP_INCOMPLETE;
+	if (i == 0 || i == n || p[i] != ':')
+		return HTTP_ERR_HEADER;
+	h = &f->headers[f->n_headers];
+	h->name.p = p;
+	h->name.n = i;
+	i++;
+	while (i < n && is_blank((unsigned char)p[i]))
+		i++;
+	start = end = i;
+	for (; i < n; i++) {
+		unsigned char c = (unsigned char)p[i];
+
+		if (!is_value_byte(c))
+			return HTTP_ERR_HEADER;
+		if (!is_blank(c))
+			end = i + 1;
+	}
+	if (!complete)
+		return HTTP_INCOMPLETE;
+	h->value.p = p + start;
+	h->value.n = end - start;
+	f->n_headers++;
+	return field_semantics(f, h->name, h->value);
+}
+
+/*
+ * The field lines from buf[pos] up to and including the empty line that
+ * ends the head, all within limit. Each line is judged as soon as its LF is
+ * in, so a bad field fails before the rest of the head arrives.
+ */
+static enum http_result
+parse_fields(const char *buf, size_t pos, size_t limit, struct fields *f,
+    size_t *head_len)
+{
+	for (;;) {
+		const char *line = buf + pos, *lf;
+		enum http_result r;
+		size_t n;
+
+		if (pos >= limit)
+			return HTTP_INCOMPLETE;
+		lf = memchr(line, '\n', limit - pos);
+		if (lf == NULL)
+			return parse_field_line(line, limit - pos, false, f);
+		n = (size_t)(lf - line);
+		if (n == 0 || (n == 1 && line[0] == '\r')) {
+			*head_len = (size_t)(lf - buf) + 1;
+			return HTTP_OK;
+		}
+		r = parse_field_line(line, n, true, f);
+		if (r != HTTP_OK)
+			return r;
+		pos = (size_t)(lf - buf) + 1;
+	}
+}
+
+static void
+fields_init(struct fields *f, struct http_header *headers, bool request)
+{
+	memset(f, 0, sizeof(*f));
+	f->headers = headers;
+	f->request = request;
+}
+
+static bool
+keep_alive(const struct fields *f, int version_minor)
+{
+	if (f->conn_close)
+		return false;
+	return version_minor == 1 || f->conn_keep_alive;
+}
+
+/*
+ * Find the start line: skip leading empty lines, then cut the line at its
+ * LF. Returns HTTP_OK with the line in buf[*start..*eol) (eol at the LF) or
+ * HTTP_INCOMPLETE with no LF within limit (*eol == limit).
+ */
+static enum http_result
+start_line(const char *buf, size_t limit, enum http_result bad, size_t *start,
+    size_t *eol)
+{
+	const char *lf;
+	enum http_result r;
+
+	r = skip_empty_lines(buf, limit, start, bad);
+	if (r != HTTP_OK) {
+		*eol = limit;
+		return r;
+	}
+	lf = memchr(buf + *start, '\n', limit - *start);
+	*eol = lf != NULL ? (size_t)(lf - buf) : limit;
+	return lf != NULL ? HTTP_OK : HTTP_INCOMPLETE;
+}
+
+enum http_result
+http_parse_request(const char *buf, size_t len, size_t max_head,
+    struct http_request *req, size_t *head_len)
+{
+	size_t limit = len < max_head ? len : max_head;
+	size_t start, eol;
+	struct fields f;
+	enum http_result r;
+	bool complete;
+
+	req->method.p = req->target.p = req->host.p = NULL;
+	req->method.n = req->target.n = req->host.n = 0;
+	req->version_minor = 1;
+	req->n_headers = 0;
+	req->body = HTTP_BODY_NONE;
+	req->content_length = -1;
+	req->keep_alive = req->expect_continue = req->is_head = false;
+
+	r = start_line(buf, limit, HTTP_ERR_REQUEST_LINE, &start, &eol);
+	if (r == HTTP_ERR_REQUEST_LINE)
+		return r;
+	if (start == eol)
+		return need_more(len, max_head);
+	complete = r == HTTP_OK;
+	r = parse_request_line(buf + start, eol - start, complete, req);
+	if (r == HTTP_INCOMPLETE)
+		return need_more(len, max_head);
+	if (r != HTTP_OK)
+		return r;
+
+	fields_init(&f, req->headers, true);
+	r = parse_fields(buf, eol + 1, limit, &f, head_len);
+	req->n_headers = f.n_headers;
+	if (r == HTTP_INCOMPLETE)
+		return need_more(len, max_head);
+	if (r != HTTP_OK)
+		return r;
+
+	/* RFC 9112 6.1: a front end must refuse CL with TE, and HTTP/1.0 had
+	 * no chunked coding, so a 1.0 request claiming it is framed
+	 * ambiguously. */
+	if (f.has_te) {
+		if (f.has_cl)
+			return HTTP_ERR_CL_AND_TE;
+		if (!f.te_chunked || req->version_minor == 0)
+			return HTTP_ERR_TRANSFER_ENCODING;
+		req->body = HTTP_BODY_CHUNKED;
+	} else if (f.has_cl) {
+		req->body = HTTP_BODY_LENGTH;
+		req->content_length = f.cl;
+	}
+	if (req->version_minor == 1 && f.n_host == 0)
+		return HTTP_ERR_NO_HOST;
+	req->host = f.host;
+	req->keep_alive = keep_alive(&f, req->version_minor);
+	/* RFC 9110 10.1.1: ignore 100-continue from an HTTP/1.0 client. */
+	req->expect_continue = f.expect_continue && req->version_minor == 1;
+	return HTTP_OK;
+}
+
+enum http_result
+http_parse_response(const char *buf, size_t len, size_t max_head,
+    bool request_was_head, struct http_response *res, size_t *head_len)
+{
+	size_t limit = len < max_head ? len : max_head;
+	size_t start, eol;
+	struct fields f;
+	enum http_result r;
+	bool complete;
+
+	res->version_minor = 1;
+	res->status = 0;
+	res->reason.p = NULL;
+	res->reason.n = 0;
+	res->n_headers = 0;
+	res->body = HTTP_BODY_NONE;
+	res->content_length = -1;
+	res->keep_alive = false;
+
+	r = start_line(buf, limit, HTTP_ERR_STATUS_LINE, &start, &eol);
+	if (r == HTTP_ERR_STATUS_LINE)
+		return r;
+	if (start == eol)
+		return need_more(len, max_head);
+	complete = r == HTTP_OK;
+	r = parse_status_line(buf + start, eol - start, complete, res);
+	if (r == HTTP_INCOMPLETE)
+		return need_more(len, max_head);
+	if (r != HTTP_OK)
+		return r;
+
+	fields_init(&f, res->headers, false);
+	r = parse_fields(buf, eol + 1, limit, &f, head_len);
+	res->n_headers = f.n_headers;
+	if (r == HTTP_INCOMPLETE)
+		return need_more(len, max_head);
+	if (r != HTTP_OK)
+		return r;
+
+	/* RFC 9112 6.3, in its order. TE overrides CL; a 1.0 response with
+	 * TE is framed faultily, so only the close delimits it. */
+	if (request_was_head || res->status < 200 || res->status == 204 ||
+	    res->status == 304)
+		res->body = HTTP_BODY_NONE;
+	else if (f.has_te)
+		res->body = f.te_chunked && res->version_minor == 1 ?
+		    HTTP_BODY_CHUNKED : HTTP_BODY_UNTIL_CLOSE;
+	else if (f.has_cl)
+		res->body = HTTP_BODY_LENGTH;
+	else
+		res->body = HTTP_BODY_UNTIL_CLOSE;
+	if (res->body == HTTP_BODY_LENGTH)
+		res->content_length = f.cl;
+	/* A body that ends at EOF leaves nothing to keep alive. */
+	res->keep_alive = keep_alive(&f, res->version_minor) &&
+	    res->body != HTTP_BODY_UNTIL_CLOSE;
+	return HTTP_OK;
+}
+
+const struct http_header *
+http_find_header(const struct http_header *headers, size_t n_headers,
+    const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < n_headers; i++)
+		if (http_str_ieq(headers[i].name, name))
+			return &headers[i];
+	return NULL;
+}
+
+bool
+http_header_is_hop_by_hop(const struct http_header *headers,
+    size_t n_headers, size_t i)
+{
+	static const char *const fixed[] = {
+		"connection", "keep-alive", "proxy-connection", "te",
+		"trailer", "upgrade", "proxy-authorization",
+	};
+	struct http_str name, e;
+	size_t k, pos;
+
+	if (i >= n_headers)
+		return false;
+	name = headers[i].name;
+	for (k = 0; k < sizeof(fixed) / sizeof(fixed[0]); k++)
+		if (http_str_ieq(name, fixed[k]))
+			return true;
+	/* "Connection: Content-Length" must not strip the framing of a body
+	 * that is relayed unchanged, nor "Connection: Host" the routing. */
+	if (http_str_ieq(name, "content-length") ||
+	    http_str_ieq(name, "transfer-encoding") ||
+	    http_str_ieq(name, "host"))
+		return false;
+	for (k = 0; k < n_headers; k++) {
+		if (!http_str_ieq(headers[k].name, "connection"))
+			continue;
+		pos = 0;
+		while (list_next(headers[k].value, &pos, &e))
+			if (str_ieq_str(e, name))
+				return true;
+	}
+	return false;
+}
+
+/* s up to its first '?' or '#'. */
+static struct http_str
+cut_query(struct http_str s)
+{
+	size_t i;
+
+	for (i = 0; i < s.n && s.p[i] != '?' && s.p[i] != '#'; i++)
+		;
+	s.n = i;
+	return s;
+}
+
+struct http_str
+http_target_path(struct http_str target, struct http_str *authority)
+{
+	struct http_str path = { target.p, 0 }, auth;
+	const char *p = target.p;
+	size_t n = target.n, i = 0, a, e;
+
+	if (authority != NULL) {
+		authority->p = target.p;
+		authority->n = 0;
+	}
+	if (n == 0)
+		return path;
+	if (p[0] == '/')
+		return cut_query(target);
+	if (n == 1 && p[0] == '*')
+		return target;
+
+	/* absolute-form: scheme "://" authority [path] (RFC 3986 3.1). */
+	if (lower((unsigned char)p[0]) >= 'a' &&
+	    lower((unsigned char)p[0]) <= 'z') {
+		for (i = 1; i < n; i++) {
+			unsigned char c = lower((unsigned char)p[i]);
+
+			if (!(c >= 'a' && c <= 'z') && !is_digit(c) &&
+			    c != '+' && c != '-' && c != '.')
+				break;
+		}
+	}
+	if (i > 0 && n - i >= 3 && memcmp(p + i, "://", 3) == 0) {
+		a = i + 3;
+		for (e = a; e < n && p[e] != '/' && p[e] != '?' && p[e] != '#';
+		    e++)
+			;
+		auth.p = p + a;
+		auth.n = e - a;
+		/* userinfo@ is not part of host:port. */
+		for (i = auth.n; i > 0; i--) {
+			if (auth.p[i - 1] == '@') {
+				auth.p += i;
+				auth.n -= i;
+				break;
+			}
+		}
+		if (authority != NULL)
+			*authority = auth;
+		if (e == n || p[e] != '/') {
+			path.p = "/";
+			path.n = 1;
+			return path;
+		}
+		path.p = p + e;
+		path.n = n - e;
+		return cut_query(path);
+	}
+
+	/* authority-form (CONNECT host:port): all authority, no path. */
+	if (authority != NULL)
+		*authority = target;
+	return path;
+}
+
+void
+http_chunked_init(struct http_chunked *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->state = HTTP_CHUNK_SIZE;
+}
+
+static int
+hex_value(unsigned char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = lower(c);
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/*
+ * Line endings: CRLF everywhere in chunked framing, bare LF refused. A
+ * backend that reads a size line, extension or trailer up to the next CRLF,
+ * or that skips the two bytes after chunk data unchecked, would otherwise
+ * see a different end of body than we do, which is exactly a desync:
+ * "2\r\nab\n10\r\n" would be a 16-byte chunk to one and a last chunk to
+ * the other.
+ * Blanks between the size and ';' (RFC 9112 BWS) are refused as well.
+ *
+ * After HTTP_CHUNKED_ERROR the scanner must not be fed again; *used is then
+ * the offset of the offending byte.
+ */
+enum http_chunked_result
+http_chunked_scan(struct http_chunked *c, const char *buf, size_t len,
+    size_t *used)
+{
+	size_t i = 0;
+
+	while (i < len) {
+		unsigned char ch = (unsigned char)buf[i];
+		int v;
+
+		switch (c->state) {
+		case HTTP_CHUNK_SIZE:
+			v = hex_value(ch);
+			if (v >= 0) {
+				if (c->size_digits == CHUNK_SIZE_DIGITS_MAX)
+					goto error;
+				c->remaining = c->remaining << 4 | (unsigned)v;
+				c->size_digits++;
+			} else if (c->size_digits == 0) {
+				goto error;
+			} else if (ch == ';') {
+				c->state = HTTP_CHUNK_EXT;
+				c->line_len = 1;
+			} else if (ch == '\r') {
+				c->state = HTTP_CHUNK_SIZE_LF;
+			} else {
+				goto error;
+			}
+			i++;
+			break;
+		case HTTP_CHUNK_EXT:
+			if (ch == '\r') {
+				c->state = HTTP_CHUNK_SIZE_LF;
+			} else if (!is_value_byte(ch) ||
+			    ++c->line_len > CHUNK_EXT_MAX) {
+				goto error;
+			}
+			i++;
+			break;
+		case HTTP_CHUNK_SIZE_LF:
+			if (ch != '\n')
+				goto error;
+			i++;
+			if (c->remaining == 0) {
+				c->last_chunk = true;
+				c->state = HTTP_CHUNK_TRAILER_START;
+			} else {
+				c->state = HTTP_CHUNK_DATA;
+			}
+			break;
+		case HTTP_CHUNK_DATA: {
+			size_t take = len - i;
+
+			if ((uint64_t)take > c->remaining)
+				take = (size_t)c->remaining;
+			i += take;
+			c->remaining -= take;
+			if (c->remaining == 0)
+				c->state = HTTP_CHUNK_DATA_CR;
+			break;
+		}
+		case HTTP_CHUNK_DATA_CR:
+		case HTTP_CHUNK_DATA_LF:
+			if (ch == '\r' && c->state == HTTP_CHUNK_DATA_CR) {
+				c->state = HTTP_CHUNK_DATA_LF;
+			} else if (ch == '\n' && c->state == HTTP_CHUNK_DATA_LF) {
+				/* CRLF only: a bare LF here would let a backend
+				 * that skips two bytes see a different chunk
+				 * boundary (request smuggling). */
+				c->state = HTTP_CHUNK_SIZE;
+				c->size_digits = 0;
+				c->remaining = 0;
+			} else {
+				goto error;
+			}
+			i++;
+			break;
+		case HTTP_CHUNK_TRAILER_START:
+		case HTTP_CHUNK_TRAILER:
+		case HTTP_CHUNK_TRAILER_LF:
+		case HTTP_CHUNK_FINAL_LF:
+			if (++c->trailer_bytes > CHUNK_TRAILERS_MAX)
+				goto error;
+			if (c->state == HTTP_CHUNK_TRAILER_START) {
+				/* A field name starts the line; a blank would
+				 * be obsolete folding. */
+				if (ch == '\r')
+					c->state = HTTP_CHUNK_FINAL_LF;
+				else if (is_tchar(ch))
+					c->state = HTTP_CHUNK_TRAILER;
+				else
+					goto error;
+				c->line_len = 1;
+			} else if (c->state == HTTP_CHUNK_TRAILER) {
+				if (ch == '\r')
+					c->state = HTTP_CHUNK_TRAILER_LF;
+				else if (!is_value_byte(ch))
+					goto error;
+				c->line_len++;
+			} else if (ch != '\n') {
+				goto error;
+			} else if (c->state == HTTP_CHUNK_TRAILER_LF) {
+				c->state = HTTP_CHUNK_TRAILER_START;
+			} else {
+				c->state = HTTP_CHUNK_DONE;
+				*used = i + 1;
+				return HTTP_CHUNKED_DONE;
+			}
+			i++;
+			break;
+		case HTTP_CHUNK_DONE:
+			*used = i;
+			return HTTP_CHUNKED_DONE;
+		default:
+			goto error;
+		}
+	}
+	*used = i;
+	if (c->state == HTTP_CHUNK_DONE)
+		return HTTP_CHUNKED_DONE;
+	return HTTP_CHUNKED_MORE;
+
+error:
+	*used = i;
+	return HTTP_CHUNKED_ERROR;
+}

@@ -1,0 +1,180 @@
+/*
+ * log.c - write structured records to stderr, stdout or a file.
+ *
+ * Text records read "TIMESTAMP event key=value key="quoted value" ...";
+ * JSON records are one object per line with "ts" and "event" first. Both
+ * escape every value the same way (util's JSON escaping), so a hostile SNI
+ * or Host header cannot forge a record or a terminal escape.
+ */
+#include "log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static _Atomic int log_fd = 2;
+static _Atomic int log_fmt = LOG_FORMAT_TEXT;
+
+int
+log_open(const char *dest, enum log_format format, struct es_err *err)
+{
+	int fd;
+
+	if (strcmp(dest, "stderr") == 0)
+		fd = 2;
+	else if (strcmp(dest, "stdout") == 0)
+		fd = 1;
+	else {
+		fd = open(dest, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+		if (fd < 0)
+			return es_errf(err, "cannot open log file '%s': %s", dest,
+			    strerror(errno));
+	}
+	int old = atomic_exchange(&log_fd, fd);
+	atomic_store(&log_fmt, (int)format);
+	if (old > 2 && old != fd)
+		close(old);
+	return 0;
+}
+
+void
+log_close(void)
+{
+	int old = atomic_exchange(&log_fd, 2);
+
+	if (old > 2)
+		close(old);
+}
+
+enum log_format
+log_format_current(void)
+{
+	return (enum log_format)atomic_load(&log_fmt);
+}
+
+void
+log_begin(struct log_rec *r, const char *event)
+{
+	struct timespec ts;
+	struct tm tm;
+	char when[96];
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	snprintf(when, sizeof(when), "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ",
+	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+	    tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000);
+	sbuf_init(&r->b);
+	r->json = log_format_current() == LOG_FORMAT_JSON;
+	r->open = true;
+	if (r->json)
+		sbuf_addf(&r->b, "{\"ts\":\"%s\",\"event\":\"%s\"", when, event);
+	else
+		sbuf_addf(&r->b, "%s %s", when, event);
+}
+
+/* Text values are bare when they are plain words, else JSON-quoted. */
+static bool
+needs_quotes(const char *s, size_t n)
+{
+	if (n == 0)
+		return true;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c <= ' ' || c >= 0x7f || c == '"' || c == '\\' || c == '=')
+			return true;
+	}
+	return false;
+}
+
+void
+log_strn(struct log_rec *r, const char *key, const char *value, size_t n)
+{
+	if (value == NULL)
+		return;
+	if (r->json) {
+		sbuf_addf(&r->b, ",\"%s\":\"", key);
+		sbuf_add_json_escaped(&r->b, value, n);
+		sbuf_addc(&r->b, '"');
+	} else if (needs_quotes(value, n)) {
+		sbuf_addf(&r->b, " %s=\"", key);
+		sbuf_add_json_escaped(&r->b, value, n);
+		sbuf_addc(&r->b, '"');
+	} else {
+		sbuf_addf(&r->b, " %s=", key);
+		sbuf_add(&r->b, value, n);
+	}
+}
+
+void
+log_str(struct log_rec *r, const char *key, const char *value)
+{
+	if (value)
+		log_strn(r, key, value, strlen(value));
+}
+
+void
+log_int(struct log_rec *r, const char *key, int64_t value)
+{
+	if (r->json)
+		sbuf_addf(&r->b, ",\"%s\":%lld", key, (long long)value);
+	else
+		sbuf_addf(&r->b, " %s=%lld", key, (long long)value);
+}
+
+void
+log_bool(struct log_rec *r, const char *key, bool value)
+{
+	if (r->json)
+		sbuf_addf(&r->b, ",\"%s\":%s", key, value ? "true" : "false");
+	else
+		sbuf_addf(&r->b, " %s=%s", key, value ? "yes" : "no");
+}
+
+void
+log_end(struct log_rec *r)
+{
+	if (!r->open)
+		return;
+	sbuf_adds(&r->b, r->json ? "}\n" : "\n");
+	int fd = atomic_load(&log_fd);
+	size_t off = 0;
+	while (off < r->b.len) {
+		ssize_t w = write(fd, r->b.s + off, r->b.len - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			break;  /* a full disk must not stop the proxy */
+		off += (size_t)w;
+	}
+	log_discard(r);
+}
+
+void
+log_discard(struct log_rec *r)
+{
+	sbuf_free(&r->b);
+	r->open = false;
+}
+
+void
+log_msg(const char *level, const char *fmt, ...)
+{
+	struct log_rec r;
+	struct sbuf m;
+	va_list ap;
+
+	sbuf_init(&m);
+	va_start(ap, fmt);
+	sbuf_vaddf(&m, fmt, ap);
+	va_end(ap);
+	log_begin(&r, level);
+	log_strn(&r, "msg", m.s ? m.s : "", m.len);
+	log_end(&r);
+	sbuf_free(&m);
+}

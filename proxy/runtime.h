@@ -1,0 +1,63 @@
+/*
+ * runtime.h - a config made live: each edge's TLS contexts and identity,
+ * each origin's TLS client context. Built once per (re)load, shared by every
+ * worker and connection, reference-counted so that a SIGHUP never frees
+ * what a connection still uses.
+ */
+#ifndef EDGESIM_RUNTIME_H
+#define EDGESIM_RUNTIME_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "persona.h"
+#include "tls_client.h"
+#include "tls_server.h"
+
+struct edge_rt {
+	const struct conf_edge *conf;
+	struct tls_server tls;
+	struct persona_id id;
+	struct sni_table hosts;         /* Host header -> struct conf_host */
+};
+
+struct origin_rt {
+	const struct conf_origin *conf;
+	bool has_tls;                   /* proxy origin with tls = on */
+	struct tls_client tls;
+	char *root_real;                /* static: realpath of root */
+};
+
+struct runtime {
+	atomic_int refs;
+	uint64_t generation;
+	struct config *cfg;             /* owned */
+	struct edge_rt *edges;          /* indexed like cfg->edges */
+	struct origin_rt *origins;      /* indexed like cfg->origins */
+};
+
+/*
+ * Build the live state of cfg (taking ownership of it): issue missing lab
+ * certificates, parse every certificate into its SSL_CTX. NULL with err on
+ * failure, in which case cfg has been freed.
+ */
+struct runtime *runtime_build(struct config *cfg, uint64_t generation,
+    struct es_err *err);
+struct runtime *runtime_ref(struct runtime *rt);
+void runtime_unref(struct runtime *rt);
+
+static inline struct origin_rt *
+runtime_origin(struct runtime *rt, const struct conf_origin *o)
+{
+	return &rt->origins[o->index];
+}
+
+static inline struct edge_rt *
+runtime_edge(struct runtime *rt, const struct conf_edge *e)
+{
+	return &rt->edges[e->index];
+}
+
+#endif

@@ -1,0 +1,168 @@
+/*
+ * sni.c - name tables for SNI and Host lookups, and the wildcard rules that
+ * both share with certificate name matching.
+ */
+#include "sni.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "util.h"
+
+void
+sni_table_init(struct sni_table *t)
+{
+	memset(t, 0, sizeof(*t));
+}
+
+void
+sni_table_free(struct sni_table *t)
+{
+	for (size_t i = 0; i < t->n; i++)
+		free(t->v[i].name);
+	free(t->v);
+	sni_table_init(t);
+}
+
+void
+sni_table_add(struct sni_table *t, const char *name, bool is_alias,
+    void *host)
+{
+	if (t->n == t->cap) {
+		t->cap = t->cap ? t->cap * 2 : 8;
+		t->v = xrealloc(t->v, t->cap * sizeof(*t->v));
+	}
+	struct sni_entry *e = &t->v[t->n++];
+	size_t n = strlen(name);
+	if (n > 1 && name[n - 1] == '.')
+		n--;
+	e->name = str_lower(xstrndup(name, n));
+	e->host = host;
+	if (str_has_prefix(e->name, "*."))
+		e->kind = SNI_WILDCARD;
+	else
+		e->kind = is_alias ? SNI_EXACT_ALIAS : SNI_EXACT_NAME;
+}
+
+static bool
+name_eq(const char *entry, const char *name, size_t n)
+{
+	return strlen(entry) == n && strncasecmp(entry, name, n) == 0;
+}
+
+bool
+sni_name_match(const char *pattern, const char *name, size_t n)
+{
+	if (n > 1 && name[n - 1] == '.')
+		n--;
+	if (!str_has_prefix(pattern, "*."))
+		return name_eq(pattern, name, n);
+	/* "*.d" matches "x.d" where x is one non-empty label. */
+	const char *dot = memchr(name, '.', n);
+	if (dot == NULL || dot == name)
+		return false;
+	size_t rest = n - (size_t)(dot + 1 - name);
+	return name_eq(pattern + 2, dot + 1, rest);
+}
+
+void *
+sni_table_lookup(const struct sni_table *t, const char *name, size_t n,
+    enum sni_kind *kind)
+{
+	static const enum sni_kind order[] = { SNI_EXACT_NAME,
+	    SNI_EXACT_ALIAS, SNI_WILDCARD };
+
+	if (n > 1 && name[n - 1] == '.')
+		n--;
+	if (n == 0)
+		return NULL;
+	for (size_t o = 0; o < ES_ARRAY_LEN(order); o++) {
+		for (size_t i = 0; i < t->n; i++) {
+			const struct sni_entry *e = &t->v[i];
+			if (e->kind != order[o])
+				continue;
+			if (e->kind == SNI_WILDCARD ?
+			    sni_name_match(e->name, name, n) :
+			    name_eq(e->name, name, n)) {
+				if (kind)
+					*kind = e->kind;
+				return e->host;
+			}
+		}
+	}
+	return NULL;
+}
+
+bool
+sni_cert_name_covers(const char *san, const char *name)
+{
+	if (str_has_prefix(name, "*."))
+		return strcasecmp(san, name) == 0;
+	return sni_name_match(san, name, strlen(name));
+}
+
+bool
+sni_name_valid(const char *s, size_t n)
+{
+	size_t label = 0;
+
+	if (n > 1 && s[n - 1] == '.')
+		n--;
+	if (n == 0 || n > 253)
+		return false;
+	if (n > 2 && s[0] == '*' && s[1] == '.') {
+		s += 2;
+		n -= 2;
+	}
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c == '.') {
+			if (label == 0)
+				return false;
+			label = 0;
+			continue;
+		}
+		if (!isalnum(c) && c != '-' && c != '_')
+			return false;
+		if (++label > 63)
+			return false;
+	}
+	return label > 0;
+}
+
+size_t
+sni_host_from_header(const char *value, size_t n, const char **start)
+{
+	const char *end;
+
+	if (n == 0)
+		return 0;
+	if (value[0] == '[') {
+		const char *close = memchr(value, ']', n);
+		if (close == NULL || close == value + 1)
+			return 0;
+		*start = value + 1;
+		end = close;
+		if (close + 1 < value + n && close[1] != ':')
+			return 0;
+	} else {
+		const char *colon = memchr(value, ':', n);
+		*start = value;
+		end = colon ? colon : value + n;
+		if (end == value)
+			return 0;
+	}
+	const char *colon = (value[0] == '[') ? end + 1 : end;
+	if (colon < value + n) {
+		/* A port: digits only, 1..5 of them. */
+		size_t digits = (size_t)(value + n - colon - 1);
+		if (digits == 0 || digits > 5)
+			return 0;
+		for (const char *p = colon + 1; p < value + n; p++)
+			if (!isdigit((unsigned char)*p))
+				return 0;
+	}
+	return (size_t)(end - *start);
+}

@@ -1,0 +1,73 @@
+/*
+ * sni.h - which host a name belongs to: the TLS server name a viewer sent,
+ * or the Host header of its request.
+ *
+ * Matching order, as CDNs and hitch do it: the exact host name, then an
+ * exact alias, then `*.` wildcards (names or aliases); case-insensitive; a
+ * trailing dot ignored. A wildcard covers exactly one label, as certificate
+ * name matching does (RFC 6125 6.4.3): "*.example.com" matches
+ * "a.example.com", not "example.com" nor "a.b.example.com".
+ */
+#ifndef EDGESIM_SNI_H
+#define EDGESIM_SNI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define SNI_NAME_MAX 255
+
+enum sni_kind {
+	SNI_EXACT_NAME,         /* the host's own name */
+	SNI_EXACT_ALIAS,
+	SNI_WILDCARD,           /* a "*.domain" name or alias */
+};
+
+struct sni_entry {
+	char *name;             /* lowercased; "*.d" kept whole for wildcards */
+	void *host;
+	enum sni_kind kind;
+};
+
+struct sni_table {
+	struct sni_entry *v;
+	size_t n;
+	size_t cap;
+};
+
+void sni_table_init(struct sni_table *t);
+void sni_table_free(struct sni_table *t);
+/* Add name (a host name when is_alias is false) for host. */
+void sni_table_add(struct sni_table *t, const char *name, bool is_alias,
+    void *host);
+/*
+ * The host for name[0..n) (not NUL-terminated), or NULL. name is compared
+ * case-insensitively, without a trailing dot. *kind (may be NULL) tells how
+ * it matched.
+ */
+void *sni_table_lookup(const struct sni_table *t, const char *name, size_t n,
+    enum sni_kind *kind);
+
+/* Whether pattern (a name or "*.domain") matches name; case-insensitive. */
+bool sni_name_match(const char *pattern, const char *name, size_t n);
+
+/*
+ * Whether a certificate name (SAN) covers a configured name. A wildcard
+ * configured name ("*.example.com") is covered only by the same wildcard,
+ * as CloudFront requires for wildcard alternate domain names.
+ */
+bool sni_cert_name_covers(const char *san, const char *name);
+
+/*
+ * Whether s is a plausible host name: 1..253 bytes of letters, digits, '-',
+ * '_' and '.', labels of 1..63 bytes, optionally a leading "*." label.
+ */
+bool sni_name_valid(const char *s, size_t n);
+
+/*
+ * The host part of a Host header value: "Example.COM:8443" -> "Example.COM",
+ * "[::1]:443" -> "::1". Returns its length, with *start set; 0 when the
+ * value is malformed (empty, bad port, unbalanced brackets).
+ */
+size_t sni_host_from_header(const char *value, size_t n, const char **start);
+
+#endif

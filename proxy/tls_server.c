@@ -1,0 +1,339 @@
+/*
+ * tls_server.c - build an edge's TLS contexts and choose one per handshake.
+ *
+ * One SSL_CTX per certificate, all with the same protocol settings; SSLs
+ * start on the default one and the ClientHello callback switches to the
+ * host's (as hitch and HAProxy do). The callback reads the server_name
+ * extension itself, because what to do without SNI must be decided before
+ * OpenSSL picks and sends a certificate.
+ */
+#include "tls_server.h"
+
+#include <openssl/err.h>
+#include <openssl/x509v3.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "certs.h"
+
+int
+tls_err_openssl(struct es_err *err, const char *fmt, ...)
+{
+	struct sbuf b;
+	va_list ap;
+	unsigned long e;
+	char buf[256];
+
+	sbuf_init(&b);
+	va_start(ap, fmt);
+	sbuf_vaddf(&b, fmt, ap);
+	va_end(ap);
+	while ((e = ERR_get_error()) != 0) {
+		ERR_error_string_n(e, buf, sizeof(buf));
+		const char *reason = ERR_reason_error_string(e);
+		sbuf_addf(&b, ": %s", reason ? reason : buf);
+	}
+	es_errf(err, "%s", b.s ? b.s : "");
+	sbuf_free(&b);
+	return -1;
+}
+
+const char *
+tls_hello_verdict_name(enum tls_hello_verdict v)
+{
+	switch (v) {
+	case TLS_HELLO_PENDING: return "pending";
+	case TLS_HELLO_HOST: return "host";
+	case TLS_HELLO_DEFAULT_NO_SNI: return "default_no_sni";
+	case TLS_HELLO_DEFAULT_UNKNOWN: return "default_unknown_sni";
+	case TLS_HELLO_REJECTED: return "rejected";
+	case TLS_HELLO_CLOSE: return "closed_no_sni";
+	case TLS_HELLO_RESET: return "reset_no_sni";
+	case TLS_HELLO_BAD_SNI: return "bad_sni";
+	}
+	return "?";
+}
+
+int
+tls_ctx_apply_params(SSL_CTX *ctx, int64_t min_tls, int64_t max_tls,
+    const char *ciphers, const char *ciphersuites, const char *groups,
+    struct es_err *err)
+{
+	if (!SSL_CTX_set_min_proto_version(ctx, (int)min_tls) ||
+	    !SSL_CTX_set_max_proto_version(ctx, (int)max_tls))
+		return tls_err_openssl(err, "cannot set TLS versions");
+	/* TLS 1.0 and 1.1 need SHA-1 signatures, which OpenSSL 3 only
+	 * allows at security level 0: a user asking for them means it. */
+	if (min_tls < TLS1_2_VERSION)
+		SSL_CTX_set_security_level(ctx, 0);
+	if (ciphers && !SSL_CTX_set_cipher_list(ctx, ciphers))
+		return tls_err_openssl(err, "ciphers '%s'", ciphers);
+	if (ciphersuites && !SSL_CTX_set_ciphersuites(ctx, ciphersuites))
+		return tls_err_openssl(err, "ciphersuites '%s'", ciphersuites);
+	if (groups && !SSL_CTX_set1_groups_list(ctx, groups))
+		return tls_err_openssl(err, "groups '%s'", groups);
+	return 0;
+}
+
+static int
+alpn_select(SSL *ssl, const unsigned char **out, unsigned char *outlen,
+    const unsigned char *in, unsigned int inlen, void *arg)
+{
+	static const unsigned char h11[] = "\x08http/1.1";
+	unsigned char *sel;
+
+	(void)ssl;
+	(void)arg;
+	if (SSL_select_next_proto(&sel, outlen, h11, sizeof(h11) - 1, in,
+	    inlen) != OPENSSL_NPN_NEGOTIATED)
+		return SSL_TLSEXT_ERR_NOACK;    /* no ALPN: plain HTTP/1.1 */
+	*out = sel;
+	return SSL_TLSEXT_ERR_OK;
+}
+
+/*
+ * The host_name of a server_name extension, or -1 when it is malformed.
+ * Returns 0 with *name NULL when the list holds no host_name entry.
+ */
+static int
+parse_server_name(const unsigned char *p, size_t len, const unsigned char **name,
+    size_t *name_len)
+{
+	*name = NULL;
+	if (len < 2)
+		return -1;
+	size_t list = (size_t)p[0] << 8 | p[1];
+	if (list + 2 != len)
+		return -1;
+	p += 2;
+	while (list >= 3) {
+		unsigned type = p[0];
+		size_t n = (size_t)p[1] << 8 | p[2];
+		if (n + 3 > list)
+			return -1;
+		if (type == 0 && *name == NULL) {
+			*name = p + 3;
+			*name_len = n;
+		}
+		p += 3 + n;
+		list -= 3 + n;
+	}
+	return list == 0 ? 0 : -1;
+}
+
+static int
+client_hello_cb(SSL *ssl, int *al, void *arg)
+{
+	struct tls_server *ts = arg;
+	struct tls_hello *hello = SSL_get_app_data(ssl);
+	const unsigned char *ext, *name;
+	size_t ext_len, name_len = 0;
+
+	if (ts == NULL || ts->magic != TLS_SERVER_MAGIC || hello == NULL ||
+	    hello->magic != TLS_HELLO_MAGIC) {
+		*al = SSL_AD_INTERNAL_ERROR;
+		return SSL_CLIENT_HELLO_ERROR;
+	}
+	const struct conf_edge *e = ts->conf;
+
+	if (!SSL_client_hello_get0_ext(ssl, TLSEXT_TYPE_server_name, &ext,
+	    &ext_len)) {
+		hello->sni_present = false;
+		switch (e->no_sni) {
+		case NO_SNI_REJECT:
+			hello->verdict = TLS_HELLO_REJECTED;
+			*al = SSL_AD_HANDSHAKE_FAILURE;
+			return SSL_CLIENT_HELLO_ERROR;
+		case NO_SNI_CLOSE:
+		case NO_SNI_RESET:
+			/* Suspend the handshake: no alert is ever written,
+			 * and the connection closes it silently (FIN or RST). */
+			hello->verdict = e->no_sni == NO_SNI_CLOSE ?
+			    TLS_HELLO_CLOSE : TLS_HELLO_RESET;
+			return SSL_CLIENT_HELLO_RETRY;
+		default:
+			hello->verdict = TLS_HELLO_DEFAULT_NO_SNI;
+			return SSL_CLIENT_HELLO_SUCCESS;
+		}
+	}
+	if (parse_server_name(ext, ext_len, &name, &name_len) < 0 ||
+	    name == NULL || name_len == 0) {
+		hello->verdict = TLS_HELLO_BAD_SNI;
+		*al = SSL_AD_DECODE_ERROR;
+		return SSL_CLIENT_HELLO_ERROR;
+	}
+	hello->sni_present = true;
+	hello->sni_len = name_len > SNI_NAME_MAX ? SNI_NAME_MAX : name_len;
+	memcpy(hello->sni, name, hello->sni_len);
+	hello->sni[hello->sni_len] = '\0';
+
+	struct tls_server_host *h = NULL;
+	if (name_len <= SNI_NAME_MAX && memchr(name, '\0', name_len) == NULL)
+		h = sni_table_lookup(&ts->sni, (const char *)name, name_len, NULL);
+	if (h == NULL) {
+		if (e->unknown_sni == UNKNOWN_SNI_REJECT) {
+			hello->verdict = TLS_HELLO_REJECTED;
+			*al = SSL_AD_HANDSHAKE_FAILURE;
+			return SSL_CLIENT_HELLO_ERROR;
+		}
+		hello->verdict = TLS_HELLO_DEFAULT_UNKNOWN;
+		return SSL_CLIENT_HELLO_SUCCESS;
+	}
+	hello->verdict = TLS_HELLO_HOST;
+	hello->host = h->host;
+	if (h->ctx != ts->default_ctx && SSL_set_SSL_CTX(ssl, h->ctx) == NULL) {
+		*al = SSL_AD_INTERNAL_ERROR;
+		return SSL_CLIENT_HELLO_ERROR;
+	}
+	return SSL_CLIENT_HELLO_SUCCESS;
+}
+
+/* Accept any viewer certificate chain that verifies; with client_auth =
+ * optional a viewer may also send none. */
+static int
+viewer_verify_cb(int ok, X509_STORE_CTX *ctx)
+{
+	(void)ctx;
+	return ok;
+}
+
+static int
+ctx_setup(struct tls_server *ts, const struct config *cfg, SSL_CTX *ctx,
+    struct es_err *err)
+{
+	const struct conf_edge *e = ts->conf;
+
+	if (tls_ctx_apply_params(ctx, e->min_tls, e->max_tls, e->ciphers,
+	    e->ciphersuites, e->groups, err) < 0)
+		return -1;
+	SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION |
+	    SSL_OP_CIPHER_SERVER_PREFERENCE);
+	SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
+	SSL_CTX_set_alpn_select_cb(ctx, alpn_select, ts);
+	SSL_CTX_set_session_id_context(ctx, (const unsigned char *)e->sec.name,
+	    (unsigned)strlen(e->sec.name) > SSL_MAX_SID_CTX_LENGTH ?
+	    SSL_MAX_SID_CTX_LENGTH : (unsigned)strlen(e->sec.name));
+	if (e->client_auth != CLIENT_AUTH_NONE) {
+		char ca[PATH_MAX];
+		if (strcmp(e->client_ca, "lab") == 0)
+			certs_lab_ca(cfg, ca, sizeof(ca));
+		else
+			snprintf(ca, sizeof(ca), "%s", e->client_ca);
+		if (!SSL_CTX_load_verify_locations(ctx, ca, NULL))
+			return tls_err_openssl(err, "[edge %s] client_ca '%s'",
+			    e->sec.name, ca);
+		STACK_OF(X509_NAME) *names = SSL_load_client_CA_file(ca);
+		if (names)
+			SSL_CTX_set_client_CA_list(ctx, names);
+		SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER |
+		    (e->client_auth == CLIENT_AUTH_REQUIRE ?
+		    SSL_VERIFY_FAIL_IF_NO_PEER_CERT : 0), viewer_verify_cb);
+	}
+	return 0;
+}
+
+static SSL_CTX *
+ctx_for_cert(struct tls_server *ts, const struct config *cfg,
+    const struct conf_host *host, const struct cert_spec *spec,
+    struct es_err *err)
+{
+	struct pki_paths paths;
+	struct es_err e2;
+
+	if (certs_resolve(cfg, host, spec, true, &paths, &e2) < 0) {
+		es_errf(err, "[edge %s] %s: %s", ts->conf->sec.name,
+		    host ? host->sec.name : "default certificate", e2.msg);
+		return NULL;
+	}
+	SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+	if (ctx == NULL) {
+		tls_err_openssl(err, "SSL_CTX_new");
+		return NULL;
+	}
+	if (ctx_setup(ts, cfg, ctx, err) < 0)
+		goto fail;
+	if (SSL_CTX_use_certificate_chain_file(ctx, paths.cert) != 1) {
+		tls_err_openssl(err, "cannot load certificate '%s'", paths.cert);
+		goto fail;
+	}
+	if (SSL_CTX_use_PrivateKey_file(ctx, paths.key, SSL_FILETYPE_PEM) != 1) {
+		tls_err_openssl(err, "cannot load key '%s'", paths.key);
+		goto fail;
+	}
+	if (SSL_CTX_check_private_key(ctx) != 1) {
+		tls_err_openssl(err, "key '%s' does not match certificate '%s'",
+		    paths.key, paths.cert);
+		goto fail;
+	}
+	return ctx;
+fail:
+	SSL_CTX_free(ctx);
+	return NULL;
+}
+
+int
+tls_server_init(struct tls_server *ts, const struct config *cfg,
+    const struct conf_edge *edge, struct es_err *err)
+{
+	memset(ts, 0, sizeof(*ts));
+	ts->magic = TLS_SERVER_MAGIC;
+	ts->conf = edge;
+	sni_table_init(&ts->sni);
+
+	ts->hosts = xcalloc(edge->n_hosts, sizeof(*ts->hosts));
+	for (size_t i = 0; i < edge->n_hosts; i++) {
+		const struct conf_host *h = edge->hosts[i];
+		struct tls_server_host *th = &ts->hosts[ts->n_hosts];
+		th->host = h;
+		th->ctx = ctx_for_cert(ts, cfg, h, &h->cert, err);
+		if (th->ctx == NULL)
+			goto fail;
+		ts->n_hosts++;
+		sni_table_add(&ts->sni, h->sec.name, false, th);
+		for (size_t a = 0; a < h->aliases.n; a++)
+			sni_table_add(&ts->sni, h->aliases.v[a], true, th);
+	}
+
+	/* The default context: a host's (shared) or its own certificate.
+	 * Either way it carries the ClientHello callback, because every
+	 * handshake starts on it. */
+	const struct cert_spec *d = &edge->default_cert;
+	const struct conf_host *dh = NULL;
+	if (d->source == CERT_HOST)
+		dh = config_find_host(cfg, d->host_name);
+	ts->default_ctx = ctx_for_cert(ts, cfg, dh, dh ? &dh->cert : d, err);
+	if (ts->default_ctx == NULL)
+		goto fail;
+	SSL_CTX_set_client_hello_cb(ts->default_ctx, client_hello_cb, ts);
+	return 0;
+fail:
+	tls_server_free(ts);
+	return -1;
+}
+
+void
+tls_server_free(struct tls_server *ts)
+{
+	for (size_t i = 0; i < ts->n_hosts; i++)
+		SSL_CTX_free(ts->hosts[i].ctx);
+	free(ts->hosts);
+	SSL_CTX_free(ts->default_ctx);
+	sni_table_free(&ts->sni);
+	memset(ts, 0, sizeof(*ts));
+}
+
+SSL *
+tls_server_ssl_new(struct tls_server *ts, struct tls_hello *hello)
+{
+	SSL *ssl = SSL_new(ts->default_ctx);
+
+	if (ssl == NULL)
+		return NULL;
+	memset(hello, 0, sizeof(*hello));
+	hello->magic = TLS_HELLO_MAGIC;
+	hello->server = ts;
+	SSL_set_app_data(ssl, hello);
+	return ssl;
+}

@@ -1,0 +1,81 @@
+/*
+ * tls_server.h - the viewer side of an edge: TLS termination with the
+ * certificate chosen by SNI.
+ *
+ * Every certificate is parsed once, into its own SSL_CTX, when the edge is
+ * built; a handshake only looks the name up and switches SSL_CTX. The
+ * ClientHello callback is where no_sni and unknown_sni act, before any
+ * certificate is chosen or sent.
+ */
+#ifndef EDGESIM_TLS_SERVER_H
+#define EDGESIM_TLS_SERVER_H
+
+#include <openssl/ssl.h>
+#include <stdbool.h>
+
+#include "config.h"
+#include "sni.h"
+#include "util.h"
+
+#define TLS_SERVER_MAGIC 0x7e5e7e01u
+
+struct tls_server_host {
+	const struct conf_host *host;
+	SSL_CTX *ctx;
+};
+
+struct tls_server {
+	unsigned magic;
+	const struct conf_edge *conf;
+	SSL_CTX *default_ctx;           /* new SSLs start here: default certificate */
+	struct tls_server_host *hosts;  /* one per host of the edge */
+	size_t n_hosts;
+	struct sni_table sni;           /* name -> struct tls_server_host */
+};
+
+/*
+ * What the ClientHello callback decided, for the connection to act on and
+ * log. The connection owns it and points the SSL's app data at it.
+ */
+enum tls_hello_verdict {
+	TLS_HELLO_PENDING,              /* no ClientHello yet */
+	TLS_HELLO_HOST,                 /* SNI matched a host */
+	TLS_HELLO_DEFAULT_NO_SNI,       /* no SNI: default certificate */
+	TLS_HELLO_DEFAULT_UNKNOWN,      /* unknown SNI: default certificate */
+	TLS_HELLO_REJECTED,             /* alert 40 sent, no certificate */
+	TLS_HELLO_CLOSE,                /* no SNI: close with FIN, no alert */
+	TLS_HELLO_RESET,                /* no SNI: close with RST, no alert */
+	TLS_HELLO_BAD_SNI,              /* malformed server_name extension */
+};
+
+#define TLS_HELLO_MAGIC 0x7e5e7e02u
+
+struct tls_hello {
+	unsigned magic;
+	enum tls_hello_verdict verdict;
+	bool sni_present;
+	char sni[SNI_NAME_MAX + 1];     /* as received, NUL-free bytes only */
+	size_t sni_len;
+	const struct conf_host *host;   /* the host whose certificate was chosen */
+	struct tls_server *server;
+};
+
+int tls_server_init(struct tls_server *ts, const struct config *cfg,
+    const struct conf_edge *edge, struct es_err *err);
+void tls_server_free(struct tls_server *ts);
+
+/* A new server-side SSL for a viewer connection, reporting into hello. */
+SSL *tls_server_ssl_new(struct tls_server *ts, struct tls_hello *hello);
+
+const char *tls_hello_verdict_name(enum tls_hello_verdict v);
+
+/* Set OpenSSL version bounds, ciphers and groups from config values. */
+int tls_ctx_apply_params(SSL_CTX *ctx, int64_t min_tls, int64_t max_tls,
+    const char *ciphers, const char *ciphersuites, const char *groups,
+    struct es_err *err);
+
+/* Append OpenSSL's queued errors to err's message (and drain the queue). */
+int tls_err_openssl(struct es_err *err, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+#endif

@@ -1,0 +1,227 @@
+/*
+ * tunnel.c - mode = tcp: a TLS-terminating byte pipe to an origin.
+ */
+#include "tunnel.h"
+
+#include <event2/buffer.h>
+#include <event2/bufferevent_ssl.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "conn.h"
+#include "log.h"
+#include "worker.h"
+
+#define TUNNEL_HIGH_WATER (256 * 1024)
+
+static void
+tunnel_log(struct conn *c, const char *result, const char *detail)
+{
+	struct log_rec r;
+
+	log_begin(&r, "tunnel");
+	log_str(&r, "ref", c->req.ref);
+	log_str(&r, "edge", c->edge->conf->sec.name);
+	log_str(&r, "client", c->peer);
+	log_str(&r, "sni", c->hello.sni_present ? c->hello.sni : "-");
+	if (c->req.host)
+		log_str(&r, "host", c->req.host->sec.name);
+	if (c->req.origin)
+		log_str(&r, "origin", c->req.origin->conf->sec.name);
+	log_str(&r, "result", result);
+	if (detail)
+		log_str(&r, "detail", detail);
+	log_int(&r, "bytes_up", c->tun_up_bytes);
+	log_int(&r, "bytes_down", c->tun_down_bytes);
+	log_int(&r, "ms", clock_mono_ms() - c->t_accept);
+	log_end(&r);
+}
+
+static void
+tunnel_end(struct conn *c, const char *result, const char *detail)
+{
+	tunnel_log(c, result, detail);
+	conn_close(c, NULL);
+}
+
+/* Move what arrived from src to dst; pause src when dst is full. */
+static void
+pipe_bytes(struct bufferevent *src, struct bufferevent *dst, int64_t *count)
+{
+	struct evbuffer *in = bufferevent_get_input(src);
+	struct evbuffer *out = bufferevent_get_output(dst);
+
+	*count += (int64_t)evbuffer_get_length(in);
+	evbuffer_add_buffer(out, in);
+	if (evbuffer_get_length(out) >= TUNNEL_HIGH_WATER)
+		bufferevent_disable(src, EV_READ);
+}
+
+/* Once one side closed and the other has written all it got, finish. */
+static bool
+finished(struct conn *c)
+{
+	if (c->tun_viewer_eof && (c->up == NULL || evbuffer_get_length(
+	    bufferevent_get_output(c->up->bev)) == 0))
+		return true;
+	if (c->tun_origin_eof &&
+	    evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
+		return true;
+	return false;
+}
+
+static void
+viewer_read(struct bufferevent *bev, void *arg)
+{
+	struct conn *c = arg;
+
+	if (c->up)
+		pipe_bytes(bev, c->up->bev, &c->tun_up_bytes);
+}
+
+static void
+viewer_write(struct bufferevent *bev, void *arg)
+{
+	struct conn *c = arg;
+
+	(void)bev;
+	if (finished(c)) {
+		tunnel_end(c, "ok", NULL);
+		return;
+	}
+	if (c->up && !c->tun_origin_eof)
+		bufferevent_enable(c->up->bev, EV_READ);
+}
+
+static void
+viewer_event(struct bufferevent *bev, short what, void *arg)
+{
+	struct conn *c = arg;
+
+	(void)bev;
+	if (what & BEV_EVENT_TIMEOUT) {
+		tunnel_end(c, "idle", "no bytes either way within idle_timeout");
+		return;
+	}
+	c->tun_viewer_eof = true;
+	if (c->up == NULL || finished(c)) {
+		tunnel_end(c, "ok", "viewer closed");
+		return;
+	}
+	bufferevent_disable(c->bev, EV_READ);
+}
+
+static void
+origin_read(struct bufferevent *bev, void *arg)
+{
+	struct conn *c = arg;
+
+	pipe_bytes(bev, c->bev, &c->tun_down_bytes);
+}
+
+static void
+origin_write(struct bufferevent *bev, void *arg)
+{
+	struct conn *c = arg;
+
+	(void)bev;
+	if (finished(c)) {
+		tunnel_end(c, "ok", NULL);
+		return;
+	}
+	if (!c->tun_viewer_eof)
+		bufferevent_enable(c->bev, EV_READ);
+}
+
+static void
+origin_event(struct bufferevent *bev, short what, void *arg)
+{
+	struct conn *c = arg;
+
+	(void)bev;
+	if (what & BEV_EVENT_TIMEOUT) {
+		tunnel_end(c, "idle", "no bytes either way within idle_timeout");
+		return;
+	}
+	c->tun_origin_eof = true;
+	if (finished(c)) {
+		tunnel_end(c, "ok", "origin closed");
+		return;
+	}
+	bufferevent_disable(c->up->bev, EV_READ);
+}
+
+static void
+tunnel_ready(void *arg, struct upstream *up)
+{
+	struct conn *c = arg;
+	struct timeval tv;
+	int64_t ms = c->rt->cfg->global.idle_timeout_ms;
+
+	c->up = up;
+	tv.tv_sec = (time_t)(ms / 1000);
+	tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
+	bufferevent_setwatermark(up->bev, EV_WRITE, TUNNEL_HIGH_WATER / 2, 0);
+	bufferevent_setcb(up->bev, origin_read, origin_write, origin_event, c);
+	bufferevent_set_timeouts(up->bev, &tv, NULL);
+	bufferevent_set_timeouts(c->bev, &tv, NULL);
+	bufferevent_enable(up->bev, EV_READ | EV_WRITE);
+	bufferevent_enable(c->bev, EV_READ);
+	/* Bytes the viewer sent while the origin was being reached. */
+	pipe_bytes(c->bev, up->bev, &c->tun_up_bytes);
+}
+
+static void
+tunnel_failed(void *arg, struct upstream *up, const struct upstream_failure *f)
+{
+	struct conn *c = arg;
+	char detail[700];
+
+	snprintf(detail, sizeof(detail), "%s%s%s: %s", errors_name(f->code),
+	    f->sub[0] ? " " : "", f->sub, f->detail);
+	upstream_free(up);
+	tunnel_end(c, "error", detail);
+}
+
+void
+tunnel_start(struct conn *c)
+{
+	const struct conf_edge *e = c->edge->conf;
+	const struct conf_host *host = c->hello.host;
+	struct upstream *up = NULL;
+
+	if (host == NULL) {
+		/* The default certificate's host, else the first one. */
+		const struct cert_spec *d = &e->default_cert;
+		if (d->source == CERT_HOST)
+			host = config_find_host(c->rt->cfg, d->host_name);
+		if (host == NULL)
+			host = e->hosts[0];
+	}
+	c->state = CONN_TUNNEL;
+	c->req.id = worker_next_id(c->w);
+	c->req.host = host;
+	c->req.origin = runtime_origin(c->rt, host->origin);
+	persona_ref(&c->edge->id, ES_OK, clock_wall_ms() / 1000, c->req.id,
+	    c->req.ref, sizeof(c->req.ref));
+	evtimer_del(&c->timer);
+	bufferevent_disable(c->bev, EV_READ);
+	bufferevent_setwatermark(c->bev, EV_READ, 0, 0);
+	bufferevent_setcb(c->bev, viewer_read, viewer_write, viewer_event, c);
+
+	const struct conf_origin *o = host->origin;
+	const char *sni = NULL;
+	if (c->req.origin->has_tls) {
+		switch (o->sni) {
+		case ORIGIN_SNI_OFF: sni = NULL; break;
+		case ORIGIN_SNI_NAME: sni = o->sni_name; break;
+		case ORIGIN_SNI_HOST:
+			sni = c->hello.sni_present ? c->hello.sni : o->addr_host;
+			break;
+		default: sni = o->addr_host;
+		}
+	}
+	if (upstream_get(c->w, c->rt, c->req.origin, e->sec.name, sni,
+	    c->req.ref, tunnel_ready, tunnel_failed, c, &up) == 1)
+		tunnel_ready(c, up);
+}

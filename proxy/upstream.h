@@ -1,0 +1,108 @@
+/*
+ * upstream.h - one connection from an edge to an origin: resolve, connect,
+ * TLS handshake, then lent to a viewer connection for a request and given
+ * back to the worker's pool for the next one.
+ *
+ * While being set up, the upstream reports to its owner through two
+ * callbacks: ready (the connection can carry a request) or failed (with the
+ * error code, sub-reason and detail, and after logging the origin record).
+ * Once ready, the owner sets its own bufferevent callbacks and hands the
+ * upstream back with upstream_release.
+ */
+#ifndef EDGESIM_UPSTREAM_H
+#define EDGESIM_UPSTREAM_H
+
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <stdbool.h>
+#include <sys/queue.h>
+#include <sys/socket.h>
+
+#include "errors.h"
+#include "runtime.h"
+#include "sni.h"
+#include "tls_client.h"
+
+#define UPSTREAM_MAGIC 0x7e5e7e06u
+
+struct worker;
+struct resolve_req;
+struct upstream;
+
+enum upstream_state {
+	UP_RESOLVING,
+	UP_CONNECTING,          /* TCP connect in flight */
+	UP_HANDSHAKE,           /* TLS handshake in flight */
+	UP_BUSY,                /* lent to a viewer connection */
+	UP_IDLE,                /* in the pool */
+};
+
+/* What went wrong, for the owner's error page and log. */
+struct upstream_failure {
+	enum es_code code;
+	enum es_tls_reason reason;
+	char sub[64];           /* "no_certificate", "alert:bad_certificate" */
+	char detail[512];       /* one sentence with the facts */
+	char fix[256];          /* the config line that would fix it, or "" */
+};
+
+typedef void (*upstream_ready_cb)(void *arg, struct upstream *up);
+typedef void (*upstream_failed_cb)(void *arg, struct upstream *up,
+    const struct upstream_failure *f);
+
+struct upstream {
+	unsigned magic;
+	struct worker *w;
+	struct runtime *rt;             /* ref */
+	struct origin_rt *origin;
+	const char *hop_from;           /* edge name, for logs */
+	enum upstream_state state;
+	struct bufferevent *bev;
+	int fd;                         /* during connect, before bev */
+	struct event *connect_ev;
+	struct resolve_req *dns;
+	struct sockaddr_storage addr;
+	socklen_t addr_len;
+	char addr_text[80];
+	bool sni_on;
+	char sni[SNI_NAME_MAX + 1];
+	struct tls_client_obs obs;
+	int attempts;
+	bool reused;                    /* taken from the pool */
+	uint64_t requests;              /* carried so far */
+	int64_t t_start;
+	char ref[96];                   /* of the request that opened it */
+	char pending_err[256];          /* a failure to report from the loop */
+	upstream_ready_cb ready;
+	upstream_failed_cb failed;
+	void *arg;
+	TAILQ_ENTRY(upstream) link;
+};
+
+/*
+ * An upstream to origin for sni (NULL: none). Returns 1 when one was idle in
+ * the pool: *out is ready to use now, and no callback will come. Returns 0
+ * when a new one is being set up: ready or failed will be called later
+ * (never from within this call). ref tags the origin log record.
+ */
+int upstream_get(struct worker *w, struct runtime *rt,
+    struct origin_rt *origin, const char *hop_from, const char *sni,
+    const char *ref, upstream_ready_cb ready, upstream_failed_cb failed,
+    void *arg, struct upstream **out);
+
+/* Give it back: to the pool when reusable, else closed. */
+void upstream_release(struct upstream *up, bool reusable);
+/* Close and free (also cancels a setup in progress). */
+void upstream_free(struct upstream *up);
+
+/*
+ * Classify a failure of an established upstream (EOF, error, alert)
+ * before the response head: fills f. Used by the owner's event callback.
+ */
+void upstream_classify_broken(struct upstream *up, short what,
+    bool got_bytes, struct upstream_failure *f);
+
+/* Drop every idle pooled connection of the worker. */
+void upstream_pool_flush(struct worker *w);
+
+#endif

@@ -1,0 +1,271 @@
+/*
+ * worker.c - an event loop's listeners, connections and pools.
+ *
+ * Listeners are kept by address across reloads: a SIGHUP that leaves
+ * 127.0.0.1:8443 in the config keeps the very same socket open, so no
+ * connection attempt is refused while the config changes.
+ */
+#include "worker.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "conn.h"
+#include "log.h"
+#include "upstream.h"
+
+static void
+accept_cb(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *sa,
+    int salen, void *arg)
+{
+	struct listener *l = arg;
+	struct worker *w = l->w;
+
+	(void)lev;
+	if (w->draining || l->edge_index >= w->rt->cfg->n_edges) {
+		close(fd);
+		return;
+	}
+	if ((int64_t)w->n_conns >= w->rt->cfg->global.max_connections) {
+		/* Refuse loudly rather than degrade everyone. */
+		struct log_rec r;
+		log_begin(&r, "conn_refused");
+		log_str(&r, "reason", "max_connections reached");
+		log_int(&r, "max_connections", w->rt->cfg->global.max_connections);
+		log_end(&r);
+		close(fd);
+		return;
+	}
+	conn_accept(w, &w->rt->edges[l->edge_index], fd, sa, salen);
+}
+
+static void
+accept_error_cb(struct evconnlistener *lev, void *arg)
+{
+	struct listener *l = arg;
+	int err = EVUTIL_SOCKET_ERROR();
+
+	(void)lev;
+	/* EMFILE and friends: say so; libevent retries on the next event. */
+	log_error("accept on %s:%d failed: %s", l->host, l->port,
+	    strerror(err));
+}
+
+static int
+listener_open(struct worker *w, struct listener *l, struct es_err *err)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+
+	memset(&ss, 0, sizeof(ss));
+	if (inet_pton(AF_INET, l->host,
+	    &((struct sockaddr_in *)&ss)->sin_addr) == 1) {
+		struct sockaddr_in *s = (struct sockaddr_in *)&ss;
+		s->sin_family = AF_INET;
+		s->sin_port = htons((uint16_t)l->port);
+		len = sizeof(*s);
+	} else if (inet_pton(AF_INET6, l->host,
+	    &((struct sockaddr_in6 *)&ss)->sin6_addr) == 1) {
+		struct sockaddr_in6 *s = (struct sockaddr_in6 *)&ss;
+		s->sin6_family = AF_INET6;
+		s->sin6_port = htons((uint16_t)l->port);
+		len = sizeof(*s);
+	} else {
+		return es_errf(err, "listen: '%s' is not an address", l->host);
+	}
+	l->lev = evconnlistener_new_bind(w->base, accept_cb, l,
+	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC,
+	    1024, (struct sockaddr *)&ss, (int)len);
+	if (l->lev == NULL)
+		return es_errf(err, "cannot listen on %s:%d: %s", l->host,
+		    l->port, strerror(errno));
+	evconnlistener_set_error_cb(l->lev, accept_error_cb);
+	return 0;
+}
+
+static struct listener *
+listener_find(struct listener *list, const char *host, int port)
+{
+	for (struct listener *l = list; l; l = l->next)
+		if (l->port == port && strcmp(l->host, host) == 0)
+			return l;
+	return NULL;
+}
+
+int
+worker_listen(struct worker *w, struct runtime *rt, struct es_err *err)
+{
+	struct config *cfg = rt->cfg;
+	struct listener *fresh = NULL, *l;
+
+	/* Phase one: open every address the old set lacks. If one fails,
+	 * nothing changes and the old config keeps serving. */
+	for (size_t i = 0; i < cfg->n_edges; i++) {
+		const struct conf_edge *e = cfg->edges[i];
+		for (size_t j = 0; j < e->n_listen; j++) {
+			const struct conf_listen *cl = &e->listen[j];
+			if (listener_find(w->listeners, cl->host, cl->port) ||
+			    listener_find(fresh, cl->host, cl->port))
+				continue;
+			l = xcalloc(1, sizeof(*l));
+			l->w = w;
+			snprintf(l->host, sizeof(l->host), "%s", cl->host);
+			l->port = cl->port;
+			l->edge_index = SIZE_MAX;       /* not live yet */
+			if (listener_open(w, l, err) < 0) {
+				free(l);
+				while ((l = fresh) != NULL) {
+					fresh = l->next;
+					evconnlistener_free(l->lev);
+					free(l);
+				}
+				return -1;
+			}
+			l->next = fresh;
+			fresh = l;
+		}
+	}
+	/* Phase two: commit. */
+	while ((l = fresh) != NULL) {
+		fresh = l->next;
+		l->next = w->listeners;
+		w->listeners = l;
+	}
+	for (l = w->listeners; l; l = l->next)
+		l->keep = false;
+	for (size_t i = 0; i < cfg->n_edges; i++) {
+		const struct conf_edge *e = cfg->edges[i];
+		for (size_t j = 0; j < e->n_listen; j++) {
+			l = listener_find(w->listeners, e->listen[j].host,
+			    e->listen[j].port);
+			l->edge_index = i;
+			l->keep = true;
+		}
+	}
+	struct listener **pp = &w->listeners;
+	while ((l = *pp) != NULL) {
+		if (!l->keep) {
+			*pp = l->next;
+			evconnlistener_free(l->lev);
+			free(l);
+		} else {
+			pp = &l->next;
+		}
+	}
+	return 0;
+}
+
+int
+worker_init(struct worker *w, int index, struct event_base *base,
+    struct runtime *rt, struct es_err *err)
+{
+	memset(w, 0, sizeof(*w));
+	w->magic = WORKER_MAGIC;
+	w->index = index;
+	w->base = base;
+	TAILQ_INIT(&w->conns);
+	w->next_id = ((uint64_t)index << 56) | ((uint64_t)getpid() << 24);
+	w->dns = evdns_base_new(base, 0);
+	if (w->dns) {
+		const char *ns = rt->cfg->global.nameserver;
+		int rc = ns ? evdns_base_nameserver_ip_add(w->dns, ns) :
+		    evdns_base_resolv_conf_parse(w->dns, DNS_OPTIONS_ALL,
+		    "/etc/resolv.conf");
+		if (rc != 0)
+			log_warn("DNS: %s: origin names not in [resolve] will "
+			    "fail", ns ? "bad nameserver" :
+			    "cannot read /etc/resolv.conf");
+	}
+	w->rt = runtime_ref(rt);
+	w->n_pools = rt->cfg->n_origins;
+	w->pools = xcalloc(w->n_pools ? w->n_pools : 1, sizeof(*w->pools));
+	for (size_t i = 0; i < w->n_pools; i++)
+		TAILQ_INIT(&w->pools[i].idle);
+	return worker_listen(w, rt, err);
+}
+
+void
+worker_swap_runtime(struct worker *w, struct runtime *rt)
+{
+	upstream_pool_flush(w);
+	free(w->pools);
+	runtime_unref(w->rt);
+	w->rt = runtime_ref(rt);
+	w->n_pools = rt->cfg->n_origins;
+	w->pools = xcalloc(w->n_pools ? w->n_pools : 1, sizeof(*w->pools));
+	for (size_t i = 0; i < w->n_pools; i++)
+		TAILQ_INIT(&w->pools[i].idle);
+	/* Connections of the old config finish what they do, then close:
+	 * their next request would otherwise run on stale certificates. */
+	struct conn *c, *next;
+	for (c = TAILQ_FIRST(&w->conns); c; c = next) {
+		next = TAILQ_NEXT(c, link);
+		if (c->rt != rt)
+			conn_drain(c);
+	}
+}
+
+void
+worker_drain(struct worker *w)
+{
+	struct listener *l;
+
+	w->draining = true;
+	while ((l = w->listeners) != NULL) {
+		w->listeners = l->next;
+		evconnlistener_free(l->lev);
+		free(l);
+	}
+	upstream_pool_flush(w);
+	struct conn *c, *next;
+	for (c = TAILQ_FIRST(&w->conns); c; c = next) {
+		next = TAILQ_NEXT(c, link);
+		conn_drain(c);
+	}
+}
+
+void
+worker_free(struct worker *w)
+{
+	struct listener *l;
+
+	while (!TAILQ_EMPTY(&w->conns))
+		conn_close(TAILQ_FIRST(&w->conns), "shutdown");
+	while ((l = w->listeners) != NULL) {
+		w->listeners = l->next;
+		evconnlistener_free(l->lev);
+		free(l);
+	}
+	upstream_pool_flush(w);
+	free(w->pools);
+	if (w->dns)
+		evdns_base_free(w->dns, 1);
+	runtime_unref(w->rt);
+	memset(w, 0, sizeof(*w));
+}
+
+uint64_t
+worker_next_id(struct worker *w)
+{
+	return ++w->next_id;
+}
+
+void
+worker_conn_added(struct worker *w, struct conn *c)
+{
+	TAILQ_INSERT_TAIL(&w->conns, c, link);
+	w->n_conns++;
+}
+
+void
+worker_conn_removed(struct worker *w, struct conn *c)
+{
+	TAILQ_REMOVE(&w->conns, c, link);
+	w->n_conns--;
+}

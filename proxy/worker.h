@@ -1,0 +1,83 @@
+/*
+ * worker.h - one event loop and everything that lives on it: listeners,
+ * viewer connections, pools of idle origin connections, the DNS resolver.
+ *
+ * Nothing here is shared between workers except the runtime (read-only and
+ * reference-counted) and the log; so a worker needs no locks.
+ */
+#ifndef EDGESIM_WORKER_H
+#define EDGESIM_WORKER_H
+
+#include <event2/dns.h>
+#include <event2/event.h>
+#include <event2/listener.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/queue.h>
+
+#include "http.h"
+#include "runtime.h"
+
+#define WORKER_MAGIC 0x7e5e7e05u
+
+struct conn;
+struct upstream;
+
+TAILQ_HEAD(conn_list, conn);
+TAILQ_HEAD(upstream_list, upstream);
+
+/* A listening socket; survives reloads while its address stays. */
+struct listener {
+	struct worker *w;
+	struct evconnlistener *lev;
+	char host[64];
+	int port;
+	size_t edge_index;              /* in the worker's current runtime */
+	bool keep;                      /* reload bookkeeping */
+	struct listener *next;
+};
+
+/* Idle keep-alive connections to one origin. */
+struct pool {
+	struct upstream_list idle;
+	size_t n_idle;
+};
+
+struct worker {
+	unsigned magic;
+	int index;
+	struct event_base *base;
+	struct evdns_base *dns;
+	struct runtime *rt;             /* current; each conn holds its own ref */
+	struct listener *listeners;
+	struct conn_list conns;
+	size_t n_conns;
+	struct pool *pools;             /* indexed by origin, for rt */
+	size_t n_pools;
+	uint64_t next_id;
+	bool draining;                  /* stopping: no new requests */
+	bool paused_accept;             /* max_connections reached */
+	/* Parsed heads live here, not in each conn: a head is only needed
+	 * while it is being handled, and idle connections stay small. */
+	struct http_request scratch_req;
+	struct http_response scratch_res;
+};
+
+int worker_init(struct worker *w, int index, struct event_base *base,
+    struct runtime *rt, struct es_err *err);
+/* Open (or keep) the listeners rt's edges need; close the others. */
+int worker_listen(struct worker *w, struct runtime *rt, struct es_err *err);
+/* Switch to rt: new requests use it; idle connections of the old one close. */
+void worker_swap_runtime(struct worker *w, struct runtime *rt);
+/* Stop accepting; close idle connections; busy ones close when done. */
+void worker_drain(struct worker *w);
+void worker_free(struct worker *w);
+
+/* A fresh request id, unique within the process. */
+uint64_t worker_next_id(struct worker *w);
+
+/* Connection bookkeeping, called by conn.c. */
+void worker_conn_added(struct worker *w, struct conn *c);
+void worker_conn_removed(struct worker *w, struct conn *c);
+
+#endif
