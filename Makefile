@@ -76,7 +76,21 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c $$(call unit_objs,test_$$*) | $(BUILD
 
 unit: $(UNIT_BINS)
 
-check: $(BIN) $(UNIT_BINS)
+# Small programs the integration tests drive (free ports, misbehaving
+# origins) and the replay of the fuzz corpora under this build.
+TOOLS := $(BUILD)/tests/freeport $(BUILD)/tests/badorigin \
+         $(BUILD)/tests/replay_http
+$(BUILD)/tests/freeport: tests/tools/freeport.c | $(BUILD)/tests
+	$(CC) $(CFLAGS_ALL) -o $@ $<
+$(BUILD)/tests/badorigin: tests/tools/badorigin.c | $(BUILD)/tests
+	$(CC) $(CFLAGS_ALL) -o $@ $<
+$(BUILD)/tests/replay_http: tests/fuzz/replay.c tests/fuzz/fuzz_http.c \
+    $(BUILD)/obj/http.o $(BUILD)/obj/util.o | $(BUILD)/tests
+	$(CC) $(CFLAGS_ALL) -Iproxy -o $@ tests/fuzz/replay.c \
+	    tests/fuzz/fuzz_http.c $(BUILD)/obj/http.o $(BUILD)/obj/util.o \
+	    $(LDLIBS_ALL)
+
+check: $(BIN) $(UNIT_BINS) $(TOOLS)
 	@EDGESIM_BUILD=$(BUILD) bash tests/run.sh
 
 check-asan:

@@ -1,0 +1,98 @@
+/*
+ * badorigin.c - an origin that misbehaves on purpose, for the tests of
+ * edgesim's error handling. Listens on 127.0.0.1:PORT and, for every
+ * connection, does what MODE says:
+ *
+ *   hang       accept, read, never answer
+ *   close      accept, read the request, close without a byte (FIN)
+ *   reset      accept, read the request, close with RST
+ *   garbage    answer with bytes that are not HTTP
+ *   partial    send half a response head, then close
+ *   truncate   send a head promising 1000 bytes, send 10, close
+ *   slowbody   send a head and a chunk, then hang
+ *
+ * Plain TCP only (edgesim's origins with tls = off). Exits after
+ * --seconds S (default 120) so that a forgotten one cannot linger.
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+static void
+serve(int fd, const char *mode)
+{
+	char buf[4096];
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	if (poll(&p, 1, 2000) > 0)
+		(void)!read(fd, buf, sizeof(buf));
+	if (strcmp(mode, "close") == 0) {
+		close(fd);
+	} else if (strcmp(mode, "reset") == 0) {
+		struct linger lg = { 1, 0 };
+		setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+		close(fd);
+	} else if (strcmp(mode, "garbage") == 0) {
+		static const char g[] = "\x16\x03\x01garbage that is not HTTP\r\n\r\n";
+		(void)!write(fd, g, sizeof(g) - 1);
+		close(fd);
+	} else if (strcmp(mode, "partial") == 0) {
+		static const char h[] = "HTTP/1.1 200 OK\r\nContent-Le";
+		(void)!write(fd, h, sizeof(h) - 1);
+		close(fd);
+	} else if (strcmp(mode, "truncate") == 0) {
+		static const char h[] = "HTTP/1.1 200 OK\r\nContent-Length: 1000"
+		    "\r\n\r\n0123456789";
+		(void)!write(fd, h, sizeof(h) - 1);
+		usleep(100 * 1000);
+		close(fd);
+	} else if (strcmp(mode, "slowbody") == 0) {
+		static const char h[] = "HTTP/1.1 200 OK\r\nTransfer-Encoding: "
+		    "chunked\r\n\r\n5\r\nhello\r\n";
+		(void)!write(fd, h, sizeof(h) - 1);
+		/* keep fd open: the caller's timeout must fire */
+	}
+	/* hang: keep fd open, never answer */
+}
+
+int
+main(int argc, char **argv)
+{
+	if (argc < 3) {
+		fprintf(stderr, "usage: badorigin PORT MODE [--seconds S]\n");
+		return 2;
+	}
+	int port = atoi(argv[1]);
+	const char *mode = argv[2];
+	int seconds = argc > 4 ? atoi(argv[4]) : 120;
+	int one = 1;
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+	    .sin_port = htons((uint16_t)port) };
+
+	signal(SIGPIPE, SIG_IGN);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	int ls = socket(AF_INET, SOCK_STREAM, 0);
+	setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(ls, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    listen(ls, 64) < 0) {
+		perror("badorigin");
+		return 1;
+	}
+	time_t end = time(NULL) + seconds;
+	while (time(NULL) < end) {
+		struct pollfd p = { .fd = ls, .events = POLLIN };
+		if (poll(&p, 1, 500) <= 0)
+			continue;
+		int fd = accept(ls, NULL, NULL);
+		if (fd >= 0)
+			serve(fd, mode);
+	}
+	return 0;
+}
