@@ -1175,6 +1175,9 @@ handshake_failed(struct conn *c, short what)
 		log_tls_failure(c, "plain HTTP on a TLS port: answered 400 in "
 		    "plain text");
 		reply_plain_http(c);
+	} else if (e && ERR_GET_REASON(e) == SSL_R_UNEXPECTED_EOF_WHILE_READING) {
+		log_tls_failure(c, "viewer closed the connection during the "
+		    "handshake");
 	} else if (e) {
 		const char *rs = ERR_reason_error_string(e);
 		snprintf(reason, sizeof(reason), "handshake failed: %s",

@@ -147,3 +147,52 @@ sclient() {
     shift
     timeout 10 openssl s_client -connect "127.0.0.1:$port" "$@" </dev/null 2>&1
 }
+
+# demo_conf FILE AKAMAI_PORT CLOUDFRONT_PORT [extra ini text appended]:
+# the topology of conf/demo.ini on free ports, with this test's PKI and log.
+demo_conf() {
+    local f=$1 ap=$2 cp=$3
+    cat >"$f" <<INI
+[edgesim]
+pki = $PKI
+log = $T/edgesim.log
+
+[resolve]
+d111111abcdef8.cloudfront.net = 127.0.0.1:$cp
+
+[edge akamai]
+persona = akamai
+listen = 127.0.0.1:$ap
+
+[host www.example.com]
+edge = akamai
+aliases = example.com
+origin = cloudfront-dist
+
+[origin cloudfront-dist]
+address = d111111abcdef8.cloudfront.net:443
+sni = on
+verify = full
+
+[edge cloudfront]
+persona = cloudfront
+listen = 127.0.0.1:$cp
+no_sni = reject
+default_cert = *.cloudfront.net
+
+[host d111111abcdef8.cloudfront.net]
+edge = cloudfront
+aliases = www.example.com api.example.com
+origin = site
+route = /api/* api
+
+[origin api]
+type = echo
+
+[origin site]
+type = static
+root = $PWD/docs/demo-site
+INI
+    [ $# -gt 3 ] && printf '%s\n' "$4" >>"$f"
+    return 0
+}
