@@ -68,6 +68,7 @@ problem_add(struct conf_problems *p, int line, bool warning, const char *fmt,
 	sbuf_vaddf(&b, fmt, ap);
 	va_end(ap);
 	p->v[p->n].line = line;
+	p->v[p->n].seq = p->n;
 	p->v[p->n].warning = warning;
 	p->v[p->n].msg = sbuf_detach(&b);
 	p->n++;
@@ -1206,7 +1207,10 @@ problem_cmp(const void *a, const void *b)
 {
 	const struct conf_problem *x = a, *y = b;
 
-	return (x->line > y->line) - (x->line < y->line);
+	/* By line, then in the order found (qsort alone is not stable). */
+	if (x->line != y->line)
+		return (x->line > y->line) - (x->line < y->line);
+	return (x->seq > y->seq) - (x->seq < y->seq);
 }
 
 void
@@ -1214,12 +1218,11 @@ config_problems_print(const struct conf_problems *probs, const char *path,
     void *stdio_file)
 {
 	FILE *f = stdio_file;
-	struct conf_problem *sorted = xcalloc(probs->n ? probs->n : 1,
-	    sizeof(*sorted));
 
+	if (probs->n == 0)
+		return;
+	struct conf_problem *sorted = xcalloc(probs->n, sizeof(*sorted));
 	memcpy(sorted, probs->v, probs->n * sizeof(*sorted));
-	/* qsort is not stable, but equal lines keep a sensible order
-	 * often enough; messages of one line are rare. */
 	qsort(sorted, probs->n, sizeof(*sorted), problem_cmp);
 	for (size_t i = 0; i < probs->n; i++)
 		fprintf(f, "%s:%d: %s%s\n", path, sorted[i].line,

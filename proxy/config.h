@@ -261,6 +261,7 @@ struct config {
 /* One problem found in a config: FILE:LINE: message. */
 struct conf_problem {
 	int line;
+	size_t seq;             /* order found, to keep equal lines stable */
 	bool warning;           /* printed, but does not refuse the config */
 	char *msg;
 };
