@@ -81,6 +81,7 @@ log_request(struct conn *c)
 
 	log_begin(&rec, "request");
 	log_str(&rec, "ref", r->ref);
+	log_hex(&rec, "id", r->id);
 	log_str(&rec, "edge", c->edge->conf->sec.name);
 	log_str(&rec, "client", c->peer);
 	log_str(&rec, "sni", c->hello.sni_present ? c->hello.sni : "-");
@@ -723,7 +724,7 @@ start_proxy(struct conn *c, const struct http_request *req)
 	/* The body stays in the viewer's buffer until the origin is there. */
 	bufferevent_disable(c->bev, EV_READ);
 	int rc = upstream_get(c->w, c->rt, c->req.origin,
-	    c->edge->conf->sec.name, sni, c->req.ref, origin_ready,
+	    c->edge->conf->sec.name, sni, c->req.ref, c->req.id, origin_ready,
 	    origin_failed, c, &up);
 	if (rc == 1) {
 		c->up = up;
@@ -1176,8 +1177,13 @@ handshake_failed(struct conn *c, short what)
 		    "plain text");
 		reply_plain_http(c);
 	} else if (e && ERR_GET_REASON(e) == SSL_R_UNEXPECTED_EOF_WHILE_READING) {
-		log_tls_failure(c, "viewer closed the connection during the "
-		    "handshake");
+		SSL *ssl = bufferevent_openssl_get_ssl(c->bev);
+		BIO *rbio = ssl ? SSL_get_rbio(ssl) : NULL;
+		/* A connection that closes without a byte is a port probe
+		 * or health check, not a failed handshake. */
+		if (rbio == NULL || BIO_number_read(rbio) > 0)
+			log_tls_failure(c, "viewer closed the connection during "
+			    "the handshake");
 	} else if (e) {
 		const char *rs = ERR_reason_error_string(e);
 		snprintf(reason, sizeof(reason), "handshake failed: %s",

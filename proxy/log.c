@@ -128,6 +128,15 @@ log_int(struct log_rec *r, const char *key, int64_t value)
 }
 
 void
+log_hex(struct log_rec *r, const char *key, uint64_t value)
+{
+	char buf[24];
+
+	snprintf(buf, sizeof(buf), "%llx", (unsigned long long)value);
+	log_str(r, key, buf);
+}
+
+void
 log_bool(struct log_rec *r, const char *key, bool value)
 {
 	if (r->json)

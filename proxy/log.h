@@ -34,6 +34,8 @@ void log_str(struct log_rec *r, const char *key, const char *value);
 void log_strn(struct log_rec *r, const char *key, const char *value, size_t n);
 void log_int(struct log_rec *r, const char *key, int64_t value);
 void log_bool(struct log_rec *r, const char *key, bool value);
+/* A request id, in hex as Akamai references spell it. */
+void log_hex(struct log_rec *r, const char *key, uint64_t value);
 /* Write the record and release it. */
 void log_end(struct log_rec *r);
 /* Release a record without writing it. */

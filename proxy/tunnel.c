@@ -21,6 +21,7 @@ tunnel_log(struct conn *c, const char *result, const char *detail)
 
 	log_begin(&r, "tunnel");
 	log_str(&r, "ref", c->req.ref);
+	log_hex(&r, "id", c->req.id);
 	log_str(&r, "edge", c->edge->conf->sec.name);
 	log_str(&r, "client", c->peer);
 	log_str(&r, "sni", c->hello.sni_present ? c->hello.sni : "-");
@@ -222,6 +223,6 @@ tunnel_start(struct conn *c)
 		}
 	}
 	if (upstream_get(c->w, c->rt, c->req.origin, e->sec.name, sni,
-	    c->req.ref, tunnel_ready, tunnel_failed, c, &up) == 1)
+	    c->req.ref, c->req.id, tunnel_ready, tunnel_failed, c, &up) == 1)
 		tunnel_ready(c, up);
 }

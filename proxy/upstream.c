@@ -130,6 +130,7 @@ log_origin_record(struct upstream *up, const struct upstream_failure *f)
 
 	log_begin(&r, "origin");
 	log_str(&r, "ref", up->ref);
+	log_hex(&r, "id", up->req_id);
 	snprintf(hop, sizeof(hop), "%s -> %s", up->hop_from,
 	    up->origin->conf->sec.name);
 	log_str(&r, "hop", hop);
@@ -471,7 +472,7 @@ upstream_release(struct upstream *up, bool reusable)
 
 int
 upstream_get(struct worker *w, struct runtime *rt, struct origin_rt *origin,
-    const char *hop_from, const char *sni, const char *ref,
+    const char *hop_from, const char *sni, const char *ref, uint64_t req_id,
     upstream_ready_cb ready, upstream_failed_cb failed, void *arg,
     struct upstream **out)
 {
@@ -510,6 +511,7 @@ upstream_get(struct worker *w, struct runtime *rt, struct origin_rt *origin,
 	up->arg = arg;
 	up->obs.alert_received = -1;
 	snprintf(up->ref, sizeof(up->ref), "%s", ref);
+	up->req_id = req_id;
 	if (sni) {
 		up->sni_on = true;
 		snprintf(up->sni, sizeof(up->sni), "%s", sni);

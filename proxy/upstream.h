@@ -72,6 +72,7 @@ struct upstream {
 	uint64_t requests;              /* carried so far */
 	int64_t t_start;
 	char ref[96];                   /* of the request that opened it */
+	uint64_t req_id;                /* of that request, for `edgesim explain` */
 	char pending_err[256];          /* a failure to report from the loop */
 	upstream_ready_cb ready;
 	upstream_failed_cb failed;
@@ -87,7 +88,7 @@ struct upstream {
  */
 int upstream_get(struct worker *w, struct runtime *rt,
     struct origin_rt *origin, const char *hop_from, const char *sni,
-    const char *ref, upstream_ready_cb ready, upstream_failed_cb failed,
+    const char *ref, uint64_t req_id, upstream_ready_cb ready, upstream_failed_cb failed,
     void *arg, struct upstream **out);
 
 /* Give it back: to the pool when reusable, else closed. */
