@@ -35,9 +35,9 @@ body=$(ecurl www.example.com "$AP" /missing.html)
 check_eq "a missing file is the origin's 404, passed through" 404 "$(status)"
 
 check_log "one request record per viewer request, with its fields" \
-    'request ref=[^ ]+ edge=akamai client=127\.0\.0\.1:[0-9]+ sni=www\.example\.com method=GET host=www\.example\.com:[0-9]+ path=/api/hello origin=cloudfront-dist status=200'
+    'request ref=[^ ]+ id=[0-9a-f]+ edge=akamai client=127\.0\.0\.1:[0-9]+ sni=www\.example\.com method=GET host=www\.example\.com:[0-9]+ path=/api/hello origin=cloudfront-dist status=200'
 check_log "one origin record per origin handshake" \
-    'origin ref=[^ ]+ hop="akamai -> cloudfront-dist" .*sni_sent=d111111abcdef8\.cloudfront\.net .*cert_subject=.*cert_sans=.*cert_issuer=.*cert_not_after=.*cert_sha256=.*verify_result=ok result=ok'
+    'origin ref=[^ ]+ id=[0-9a-f]+ hop="akamai -> cloudfront-dist" .*sni_sent=d111111abcdef8\.cloudfront\.net .*cert_subject=.*cert_sans=.*cert_issuer=.*cert_not_after=.*cert_sha256=.*verify_result=ok result=ok'
 
 # Keep-alive: two requests on one viewer connection, one origin handshake.
 n_before=$(grep -c 'origin ref=' "$ES_LOG")
