@@ -11,6 +11,7 @@
 #include "certs.h"
 #include "config.h"
 #include "config_keys.h"
+#include "explain.h"
 #include "server.h"
 #include "version.h"
 
@@ -26,6 +27,8 @@ usage(FILE *f)
 	    "  check    [-c FILE]            validate; print each problem as "
 	    "FILE:LINE: message\n"
 	    "  certs    [-c FILE] [--force]  create the lab PKI the config needs\n"
+	    "  explain  REF [-c FILE | --log FILE]\n"
+	    "                                the story behind an error reference\n"
 	    "  version                       print the version\n"
 	    "\n"
 	    "FILE defaults to " DEFAULT_CONFIG ". Exit status: 0 success, 1 a "
@@ -117,6 +120,56 @@ cmd_run(int argc, char **argv)
 }
 
 static int
+cmd_explain(int argc, char **argv)
+{
+	const char *config = DEFAULT_CONFIG, *log = NULL, *ref = NULL;
+
+	for (int i = 0; i < argc; i++) {
+		if ((strcmp(argv[i], "-c") == 0 || strcmp(argv[i], "--config") == 0)
+		    && i + 1 < argc)
+			config = argv[++i];
+		else if (strcmp(argv[i], "--log") == 0 && i + 1 < argc)
+			log = argv[++i];
+		else if (ref == NULL && argv[i][0] != '-')
+			ref = argv[i];
+		else {
+			fprintf(stderr, "edgesim: unexpected argument '%s'\n",
+			    argv[i]);
+			return 2;
+		}
+	}
+	if (ref == NULL) {
+		fprintf(stderr, "usage: edgesim explain REF [-c FILE | --log FILE]\n"
+		    "REF is the X-Edgesim-Ref of an error response (for Akamai, "
+		    "the Reference # of its page).\n");
+		return 2;
+	}
+	/* Akamai pages write "#30.100007f..."; accept it as pasted. */
+	if (ref[0] == '#')
+		ref++;
+	struct config *cfg = NULL;
+	if (log == NULL) {
+		cfg = load_or_report(config);
+		if (cfg == NULL)
+			return 2;
+		log = cfg->global.log;
+		if (strcmp(log, "stderr") == 0 || strcmp(log, "stdout") == 0) {
+			fprintf(stderr, "edgesim: %s logs to %s; explain reads a "
+			    "log file (set log = FILE, or pass --log FILE)\n",
+			    config, log);
+			config_free(cfg);
+			return 2;
+		}
+	}
+	int rc = explain_ref(log, ref, stdout);
+	if (rc == 1)
+		fprintf(stderr, "edgesim: no record with reference %s in %s\n",
+		    ref, log);
+	config_free(cfg);
+	return rc;
+}
+
+static int
 cmd_config_doc(void)
 {
 	struct sbuf b;
@@ -142,6 +195,8 @@ main(int argc, char **argv)
 		return cmd_check(argc - 2, argv + 2);
 	if (strcmp(cmd, "certs") == 0)
 		return cmd_certs(argc - 2, argv + 2);
+	if (strcmp(cmd, "explain") == 0)
+		return cmd_explain(argc - 2, argv + 2);
 	if (strcmp(cmd, "config-doc") == 0)
 		return cmd_config_doc();
 	if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
