@@ -63,11 +63,13 @@ info_cb(const SSL *ssl, int where, int ret)
 
 	if (obs == NULL || obs->magic != TLS_OBS_MAGIC)
 		return;
-	if (where & SSL_CB_READ_ALERT) {
+	/* SSL_CB_READ_ALERT and SSL_CB_WRITE_ALERT share the SSL_CB_ALERT
+	 * bit: test the direction separately. */
+	if ((where & SSL_CB_ALERT) && (where & SSL_CB_READ)) {
 		/* A warning-level close_notify is a goodbye, not a failure. */
 		if ((ret & 0xff) != 0 || obs->alert_received < 0)
 			obs->alert_received = ret & 0xff;
-	} else if (where & SSL_CB_WRITE_ALERT) {
+	} else if ((where & SSL_CB_ALERT) && (where & SSL_CB_WRITE)) {
 		obs->alert_sent = ret & 0xff;
 	} else if (where & SSL_CB_HANDSHAKE_DONE) {
 		obs->handshake_done = true;
