@@ -10,6 +10,7 @@
  */
 #include "tls_client.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
@@ -95,6 +96,15 @@ names_match(X509 *leaf, const struct strlist *names)
 {
 	for (size_t i = 0; i < names->n; i++) {
 		const char *n = names->v[i];
+		unsigned char ip[16];
+		/* An address is matched against IP SANs only: OpenSSL's host
+		 * check would fall back to the CN. */
+		if (inet_pton(AF_INET, n, ip) == 1 ||
+		    inet_pton(AF_INET6, n, ip) == 1) {
+			if (X509_check_ip_asc(leaf, n, 0) == 1)
+				return true;
+			continue;
+		}
 		if (X509_check_host(leaf, n, 0,
 		    X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS, NULL) == 1)
 			return true;

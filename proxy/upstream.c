@@ -175,6 +175,8 @@ log_origin_record(struct upstream *up, const struct upstream_failure *f)
 	if (up->obs.alert_received >= 0)
 		log_str(&r, "alert_received",
 		    tls_alert_name(up->obs.alert_received));
+	if (up->obs.alert_sent >= 0)
+		log_str(&r, "alert_sent", tls_alert_name(up->obs.alert_sent));
 	if (f) {
 		log_str(&r, "result", "error");
 		log_str(&r, "code", errors_name(f->code));
