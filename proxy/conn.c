@@ -466,34 +466,6 @@ origin_host_value(struct conn *c, const struct http_request *req, char *out,
 	}
 }
 
-/* The SNI for the origin connection, or NULL for none. */
-static const char *
-origin_sni(struct conn *c, char *buf, size_t len)
-{
-	const struct conf_origin *o = c->req.origin->conf;
-	const char *h;
-	size_t n;
-
-	if (!c->req.origin->has_tls)
-		return NULL;
-	switch (o->sni) {
-	case ORIGIN_SNI_OFF:
-		return NULL;
-	case ORIGIN_SNI_NAME:
-		return o->sni_name;
-	case ORIGIN_SNI_HOST:
-		n = sni_host_from_header(c->req.host_hdr, strlen(c->req.host_hdr),
-		    &h);
-		if (n == 0 || n >= len)
-			return NULL;
-		memcpy(buf, h, n);
-		buf[n] = '\0';
-		return buf;
-	default:
-		return o->addr_host;
-	}
-}
-
 /* Count the hops a request went through (Via entries). */
 static int
 via_hops(const struct http_request *req)
@@ -714,7 +686,8 @@ static enum step
 start_proxy(struct conn *c, const struct http_request *req)
 {
 	char sni_buf[SNI_NAME_MAX + 1];
-	const char *sni = origin_sni(c, sni_buf, sizeof(sni_buf));
+	const char *sni = upstream_sni(c->req.origin, c->req.host_hdr, sni_buf,
+	    sizeof(sni_buf));
 	struct upstream *up = NULL;
 
 	if (c->fwd == NULL)

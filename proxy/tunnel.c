@@ -210,18 +210,9 @@ tunnel_start(struct conn *c)
 	bufferevent_setwatermark(c->bev, EV_READ, 0, 0);
 	bufferevent_setcb(c->bev, viewer_read, viewer_write, viewer_event, c);
 
-	const struct conf_origin *o = host->origin;
-	const char *sni = NULL;
-	if (c->req.origin->has_tls) {
-		switch (o->sni) {
-		case ORIGIN_SNI_OFF: sni = NULL; break;
-		case ORIGIN_SNI_NAME: sni = o->sni_name; break;
-		case ORIGIN_SNI_HOST:
-			sni = c->hello.sni_present ? c->hello.sni : o->addr_host;
-			break;
-		default: sni = o->addr_host;
-		}
-	}
+	char sni_buf[SNI_NAME_MAX + 1];
+	const char *sni = upstream_sni(c->req.origin, c->hello.sni_present ?
+	    c->hello.sni : NULL, sni_buf, sizeof(sni_buf));
 	if (upstream_get(c->w, c->rt, c->req.origin, e->sec.name, sni,
 	    c->req.ref, c->req.id, tunnel_ready, tunnel_failed, c, &up) == 1)
 		tunnel_ready(c, up);

@@ -9,6 +9,7 @@
  */
 #include "upstream.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <event2/buffer.h>
 #include <event2/bufferevent_ssl.h>
@@ -416,6 +417,39 @@ deferred_dns_fail(evutil_socket_t fd, short what, void *arg)
 	event_free(up->connect_ev);
 	up->connect_ev = NULL;
 	fail_code(up, ES_ERR_DNS_FAIL, "%s", up->pending_err);
+}
+
+const char *
+upstream_sni(const struct origin_rt *origin, const char *host, char *buf,
+    size_t len)
+{
+	const struct conf_origin *o = origin->conf;
+	const char *name = NULL;
+	unsigned char ip[16];
+
+	if (!origin->has_tls)
+		return NULL;
+	switch (o->sni) {
+	case ORIGIN_SNI_OFF:
+		return NULL;
+	case ORIGIN_SNI_NAME:
+		return o->sni_name;
+	case ORIGIN_SNI_HOST: {
+		const char *h;
+		size_t n = host ? sni_host_from_header(host, strlen(host), &h) : 0;
+		if (n == 0 || n >= len)
+			return NULL;
+		memcpy(buf, h, n);
+		buf[n] = '\0';
+		name = buf;
+		break;
+	}
+	default:
+		name = o->addr_host;
+	}
+	if (inet_pton(AF_INET, name, ip) == 1 || inet_pton(AF_INET6, name, ip) == 1)
+		return NULL;
+	return name;
 }
 
 /* --- the pool --- */

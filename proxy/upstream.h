@@ -91,6 +91,15 @@ int upstream_get(struct worker *w, struct runtime *rt,
     const char *ref, uint64_t req_id, upstream_ready_cb ready, upstream_failed_cb failed,
     void *arg, struct upstream **out);
 
+/*
+ * The SNI to send to origin, or NULL for none: per its `sni` setting, where
+ * `host` is the name the viewer asked for (its Host header, port allowed, or
+ * the SNI it sent; may be NULL). Never an address: RFC 6066 forbids
+ * literal IP addresses in SNI, so an origin reached by address gets none.
+ */
+const char *upstream_sni(const struct origin_rt *origin, const char *host,
+    char *buf, size_t len);
+
 /* Give it back: to the pool when reusable, else closed. */
 void upstream_release(struct upstream *up, bool reusable);
 /* Close and free (also cancels a setup in progress). */
