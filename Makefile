@@ -46,13 +46,14 @@ deps_util       := util
 deps_sni        := sni util
 deps_route      := route util
 deps_http       := http util
-deps_config     := config config_keys sni util
+deps_config     := config config_keys sni util certinfo pki
 deps_pki        := pki certinfo util
 deps_certinfo   := certinfo pki util
-deps_pin        := pin certinfo util
+deps_pin        := pin certinfo pki util
 deps_errors     := errors util
 deps_log        := log util
 deps_persona    := persona errors util
+deps_builtin    := builtin http util
 
 .PHONY: all check check-asan demo bench fuzz valgrind docs clean deps unit
 all: $(BIN)
