@@ -52,11 +52,10 @@ name_eq(const char *entry, const char *name, size_t n)
 	return strlen(entry) == n && strncasecmp(entry, name, n) == 0;
 }
 
-bool
-sni_name_match(const char *pattern, const char *name, size_t n)
+/* sni_name_match without the trailing-dot rule: name is already bare. */
+static bool
+name_match(const char *pattern, const char *name, size_t n)
 {
-	if (n > 1 && name[n - 1] == '.')
-		n--;
 	if (!str_has_prefix(pattern, "*."))
 		return name_eq(pattern, name, n);
 	/* "*.d" matches "x.d" where x is one non-empty label. */
@@ -65,6 +64,14 @@ sni_name_match(const char *pattern, const char *name, size_t n)
 		return false;
 	size_t rest = n - (size_t)(dot + 1 - name);
 	return name_eq(pattern + 2, dot + 1, rest);
+}
+
+bool
+sni_name_match(const char *pattern, const char *name, size_t n)
+{
+	if (n > 1 && name[n - 1] == '.')
+		n--;
+	return name_match(pattern, name, n);
 }
 
 void *
@@ -83,8 +90,9 @@ sni_table_lookup(const struct sni_table *t, const char *name, size_t n,
 			const struct sni_entry *e = &t->v[i];
 			if (e->kind != order[o])
 				continue;
+			/* The trailing dot is gone: strip no second one. */
 			if (e->kind == SNI_WILDCARD ?
-			    sni_name_match(e->name, name, n) :
+			    name_match(e->name, name, n) :
 			    name_eq(e->name, name, n)) {
 				if (kind)
 					*kind = e->kind;
@@ -156,13 +164,18 @@ sni_host_from_header(const char *value, size_t n, const char **start)
 	}
 	const char *colon = (value[0] == '[') ? end + 1 : end;
 	if (colon < value + n) {
-		/* A port: digits only, 1..5 of them. */
+		/* A port: digits only, 1..5 of them, at most 65535. */
 		size_t digits = (size_t)(value + n - colon - 1);
+		unsigned long port = 0;
 		if (digits == 0 || digits > 5)
 			return 0;
-		for (const char *p = colon + 1; p < value + n; p++)
+		for (const char *p = colon + 1; p < value + n; p++) {
 			if (!isdigit((unsigned char)*p))
 				return 0;
+			port = port * 10 + (unsigned long)(*p - '0');
+		}
+		if (port > 65535)
+			return 0;
 	}
 	return (size_t)(end - *start);
 }

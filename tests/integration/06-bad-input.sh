@@ -1,0 +1,388 @@
+#!/usr/bin/env bash
+# Bad input of every kind, from viewers and from origins: plain HTTP on the
+# TLS port, garbage and truncated ClientHellos, a 255-byte SNI, malformed
+# request heads, oversized heads, smuggling-shaped framing, slow and silent
+# viewers, and origins that hang, close, reset or talk nonsense. After each
+# one the proxy must still run, still serve a normal request through the
+# demo chain, and have logged what happened.
+. "$(dirname "$0")/../lib.sh"
+
+read -r AP CP P_HANG P_CLOSE P_RESET P_GARBAGE P_PARTIAL P_TRUNCATE P_DOWN \
+    <<<"$(ports 9)"
+
+# The demo chain, with short viewer timeouts, a small head limit, and a
+# route per misbehaving origin on the akamai host (routes belong to the
+# [host] section, so the config is written whole here).
+cat >"$T/bad.ini" <<INI
+[edgesim]
+pki = $PKI
+log = $T/edgesim.log
+header_timeout = 1s
+idle_timeout = 5s
+max_header_size = 4k
+
+[resolve]
+d111111abcdef8.cloudfront.net = 127.0.0.1:$CP
+
+[edge akamai]
+persona = akamai
+listen = 127.0.0.1:$AP
+
+[host www.example.com]
+edge = akamai
+aliases = example.com
+origin = cloudfront-dist
+route = /bad/hang/* bad_hang
+route = /bad/close/* bad_close
+route = /bad/reset/* bad_reset
+route = /bad/garbage/* bad_garbage
+route = /bad/partial/* bad_partial
+route = /bad/truncate/* bad_truncate
+route = /bad/down/* bad_down
+
+[origin cloudfront-dist]
+address = d111111abcdef8.cloudfront.net:443
+sni = on
+verify = full
+
+[edge cloudfront]
+persona = cloudfront
+listen = 127.0.0.1:$CP
+no_sni = reject
+default_cert = *.cloudfront.net
+
+[host d111111abcdef8.cloudfront.net]
+edge = cloudfront
+aliases = www.example.com api.example.com
+origin = site
+route = /api/* api
+
+[origin api]
+type = echo
+
+[origin site]
+type = static
+root = $PWD/docs/demo-site
+INI
+for m in hang close reset garbage partial truncate down; do
+    var="P_${m^^}"
+    printf '\n[origin bad_%s]\naddress = 127.0.0.1:%s\ntls = off\nread_timeout = 1s\n' \
+        "$m" "${!var}" >>"$T/bad.ini"
+done
+
+for m in hang close reset garbage partial truncate; do
+    var="P_${m^^}"
+    bg "$EDGESIM_TOOLS/badorigin" "${!var}" "$m" --seconds 60 >/dev/null 2>&1
+done
+# Nothing listens on P_DOWN: that origin is down.
+
+es_start "$T/bad.ini" || exit 1
+ES_LOG="$T/edgesim.log"
+
+# --- helpers ---------------------------------------------------------------
+
+# log_mark: the current length of the log, for check_log_since.
+log_mark() { wc -l <"$ES_LOG"; }
+
+# check_log_since MARK WHAT PATTERN: a log line written after MARK matches
+# PATTERN (ERE); waits at most 3 s.
+check_log_since() {
+    local mark=$1 what=$2 pat=$3 i
+    for i in $(seq 1 30); do
+        tail -n +"$((mark + 1))" "$ES_LOG" | grep -qE -- "$pat" && { ok "$what"; return; }
+        sleep 0.1
+    done
+    not_ok "$what: no new log line matches /$pat/"
+    diag "$(tail -n 5 "$ES_LOG" | cut -c1-400)"
+}
+
+# re_quote STRING: STRING with the ERE metacharacters escaped.
+re_quote() { sed 's#[][\.*^$?+(){}|]#\\&#g' <<<"$1"; }
+
+# served AFTER: the proxy still runs and still answers a normal request
+# through both edges.
+served() {
+    check_alive "after $1"
+    local body
+    body=$(ecurl www.example.com "$AP" /api/still-ok)
+    if [ "$(status)" = 200 ] && [[ "$body" == *'"origin":"api"'* ]]; then
+        ok "a normal request through the chain still gets 200 after $1"
+    else
+        not_ok "a normal request through the chain after $1: status '$(status)'"
+        diag "$(cat "$T/curl.err")"
+    fi
+}
+
+# tls_send BYTES: send BYTES (printf %b escapes) on a TLS connection to the
+# akamai edge with SNI www.example.com and print what comes back; the
+# connection stays open until the edge closes it (at most 5 s). The exit
+# status of s_client goes to $T/tls_rc (124: the edge never closed).
+tls_send() {
+    printf '%b' "$1" | timeout 5 openssl s_client -quiet -connect "127.0.0.1:$AP" \
+        -servername www.example.com -CAfile "$PKI/ca.pem" 2>"$T/sclient.err"
+    echo $? >"$T/tls_rc"
+}
+
+# tls_hold BYTES SECONDS OUT: like tls_send, but the viewer then stays
+# silent for at most SECONDS, never closing first. What came back goes to
+# OUT; prints how many milliseconds passed until the edge closed.
+tls_hold() {
+    local data=$1 hold=$2 out=$3 start
+    rm -f "$T/held"
+    start=$(date +%s%N)
+    {
+        printf '%b' "$data"
+        for _ in $(seq 1 $((hold * 10))); do
+            [ -f "$T/held" ] && break
+            sleep 0.1
+        done
+    } | {
+        timeout $((hold + 2)) openssl s_client -quiet -connect "127.0.0.1:$AP" \
+            -servername www.example.com -CAfile "$PKI/ca.pem" >"$out" 2>"$T/sclient.err"
+        echo $? >"$T/tls_rc"
+        echo $(( ($(date +%s%N) - start) / 1000000 )) >"$T/held"
+    }
+    cat "$T/held"
+}
+
+# resp_header OUTPUT NAME: a header's value in a raw response.
+resp_header() {
+    grep -ai "^$2:" <<<"$1" | head -n1 | cut -d: -f2- | sed 's/^ *//;s/\r$//'
+}
+
+served "start"
+
+# --- plain HTTP on the TLS port --------------------------------------------
+m=$(log_mark)
+out=$(curl -sS --max-time 5 -i "http://127.0.0.1:$AP/" 2>&1)
+check_contains "plain HTTP on the TLS port: answered 400 in plain HTTP" \
+    "$out" "HTTP/1.1 400 Bad Request"
+check_contains "plain HTTP: the answer is plain text" "$out" "Content-Type: text/plain"
+check_contains "plain HTTP: the body says what happened" "$out" \
+    "a plain HTTP request was sent to a TLS port"
+check_log_since "$m" "plain HTTP is logged as a tls record" \
+    '^[^ ]+ tls edge=akamai .*result="plain HTTP on a TLS port'
+served "plain HTTP on the TLS port"
+
+# --- garbage bytes instead of a ClientHello --------------------------------
+m=$(log_mark)
+(
+    exec 3<>"/dev/tcp/127.0.0.1/$AP"
+    printf '\x99\x42garbage\xff\xfe\x00\x01 this is not TLS at all\r\n\r\n' >&3
+    head -c 400 /dev/zero | tr '\0' '\377' >&3
+    exec 3>&-
+) 2>/dev/null
+check_log_since "$m" "garbage bytes: the failed handshake is logged" \
+    '^[^ ]+ tls edge=akamai .*sni=- .*result="handshake failed: '
+served "garbage bytes"
+
+# --- a truncated ClientHello, then close -----------------------------------
+# The first 20 bytes of a ClientHello: a handshake record of 255 bytes
+# announced, 15 sent.
+m=$(log_mark)
+(
+    exec 3<>"/dev/tcp/127.0.0.1/$AP"
+    printf '\x16\x03\x01\x00\xff\x01\x00\x00\xfb\x03\x03\x11\x22\x33\x44\x55\x66\x77\x88\x99' >&3
+    sleep 0.2
+    exec 3>&-
+) 2>/dev/null
+check_log_since "$m" "truncated ClientHello: logged as closed during the handshake" \
+    '^[^ ]+ tls edge=akamai .*result="viewer closed the connection during the handshake"'
+served "a truncated ClientHello"
+
+# --- an SNI of 255 bytes ---------------------------------------------------
+L63=$(printf 'a%.0s' $(seq 63))
+LONG_SNI="$L63.${L63//a/b}.${L63//a/c}.${L63//a/d}"
+check_eq "the long SNI is 255 bytes" 255 "${#LONG_SNI}"
+m=$(log_mark)
+out=$(printf 'GET /api/long-sni HTTP/1.1\r\nHost: www.example.com\r\nConnection: close\r\n\r\n' |
+    timeout 5 openssl s_client -ign_eof -connect "127.0.0.1:$AP" \
+        -servername "$LONG_SNI" -CAfile "$PKI/ca.pem" 2>&1)
+check_contains "255-byte SNI (unknown_sni = default): the default certificate, www.example.com's" \
+    "$out" "subject=O = edgesim lab, CN = www.example.com"
+check_contains "255-byte SNI: the handshake completes and verifies" "$out" \
+    "Verify return code: 0 (ok)"
+check_contains "255-byte SNI: the request is served" "$out" "HTTP/1.1 200 OK"
+check_log_since "$m" "255-byte SNI: the request record carries the whole SNI" \
+    "request ref=[^ ]+ .*edge=akamai .*sni=$LONG_SNI .*path=/api/long-sni .*status=200"
+served "a 255-byte SNI"
+
+# --- malformed request heads over TLS --------------------------------------
+# bad_head NAME BYTES STATUS-LINE SUB
+bad_head() {
+    local name=$1 bytes=$2 want=$3 sub=$4 out ref m
+    m=$(log_mark)
+    out=$(tls_send "$bytes")
+    check_contains "$name: $want" "$(head -n1 <<<"$out")" "$want"
+    check_eq "$name: X-Edgesim-Error" "ERR_BAD_REQUEST; $sub" \
+        "$(resp_header "$out" X-Edgesim-Error)"
+    check_eq "$name: the edge closed the connection" yes \
+        "$([ "$(cat "$T/tls_rc")" != 124 ] && echo yes)"
+    ref=$(resp_header "$out" X-Edgesim-Ref)
+    check_log_since "$m" "$name: a request record with the code" \
+        "request ref=$(re_quote "${ref:-none}") .*status=${want:9:3} code=ERR_BAD_REQUEST"
+    served "$name"
+}
+bad_head "request without Host" 'GET / HTTP/1.1\r\n\r\n' \
+    "HTTP/1.1 400 Bad Request" "missing Host header"
+bad_head "GARBAGE request line" 'GARBAGE\r\n\r\n' \
+    "HTTP/1.1 400 Bad Request" "malformed request line"
+bad_head "HTTP/2.0 request line" 'GET / HTTP/2.0\r\nHost: www.example.com\r\n\r\n' \
+    "HTTP/1.1 505 HTTP Version Not Supported" "unsupported HTTP version"
+bad_head "control byte in the target" 'GET /a\x01b HTTP/1.1\r\nHost: www.example.com\r\n\r\n' \
+    "HTTP/1.1 400 Bad Request" "malformed request target"
+
+# --- a head over max_header_size (4k) --------------------------------------
+big=$(head -c 8192 /dev/zero | tr '\0' x)
+m=$(log_mark)
+ecurl www.example.com "$AP" /api/big -H "X-Big: $big" >/dev/null
+check_eq "8 KiB of headers with max_header_size = 4k: 431" 431 "$(status)"
+check_eq "431: X-Edgesim-Error" "ERR_BAD_REQUEST; request head too large" \
+    "$(header X-Edgesim-Error)"
+check_log_since "$m" "431 is logged" 'request ref=[^ ]+ .*edge=akamai .*status=431 code=ERR_BAD_REQUEST'
+served "an oversized head"
+# The limit is the cause: 2 KiB of headers pass.
+ecurl www.example.com "$AP" /api/medium -H "X-Medium: ${big:0:2048}" >/dev/null
+check_eq "2 KiB of headers are under the limit: 200" 200 "$(status)"
+
+# --- Content-Length with Transfer-Encoding, a second request pipelined -----
+m=$(log_mark)
+out=$(tls_send 'POST /api/smuggle HTTP/1.1\r\nHost: www.example.com\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\nGET /api/second HTTP/1.1\r\nHost: www.example.com\r\n\r\n')
+check_contains "Content-Length + Transfer-Encoding: 400" "$(head -n1 <<<"$out")" \
+    "HTTP/1.1 400 Bad Request"
+check_eq "CL + TE: X-Edgesim-Error" "ERR_BAD_REQUEST; both Content-Length and Transfer-Encoding" \
+    "$(resp_header "$out" X-Edgesim-Error)"
+check_eq "CL + TE: exactly one response on the connection (the pipelined one is not answered)" 1 \
+    "$(grep -ac '^HTTP/1\.[01] ' <<<"$out")"
+check_eq "CL + TE: the edge closed the connection" yes \
+    "$([ "$(cat "$T/tls_rc")" != 124 ] && echo yes)"
+check_contains "CL + TE: the response says Connection: close" "$out" "Connection: close"
+check_log_since "$m" "CL + TE is logged" \
+    'request ref=[^ ]+ .*edge=akamai .*status=400 code=ERR_BAD_REQUEST sub="both Content-Length and Transfer-Encoding"'
+sleep 0.2
+check_eq "CL + TE: the pipelined request never reached an origin" 0 \
+    "$(tail -n +"$((m + 1))" "$ES_LOG" | grep -c 'path=/api/second')"
+served "Content-Length with Transfer-Encoding"
+
+# --- two different Content-Length values -----------------------------------
+m=$(log_mark)
+out=$(tls_send 'POST /api/twocl HTTP/1.1\r\nHost: www.example.com\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello!')
+check_contains "two different Content-Length values: 400" "$(head -n1 <<<"$out")" \
+    "HTTP/1.1 400 Bad Request"
+check_eq "two Content-Lengths: X-Edgesim-Error" "ERR_BAD_REQUEST; invalid Content-Length" \
+    "$(resp_header "$out" X-Edgesim-Error)"
+check_eq "two Content-Lengths: the edge closed the connection" yes \
+    "$([ "$(cat "$T/tls_rc")" != 124 ] && echo yes)"
+check_log_since "$m" "two Content-Lengths are logged" \
+    'request ref=[^ ]+ .*edge=akamai .*status=400 code=ERR_BAD_REQUEST sub="invalid Content-Length"'
+served "two Content-Length values"
+
+# --- a slow viewer: half a head, then silence ------------------------------
+m=$(log_mark)
+ms=$(tls_hold 'GET /api/slow HTTP/1.1\r\nHost: www.exa' 4 "$T/slow.out")
+out=$(cat "$T/slow.out")
+check_contains "half a head, then silence past header_timeout: 408" \
+    "$(head -n1 <<<"$out")" "HTTP/1.1 408 Request Timeout"
+check_eq "408: X-Edgesim-Error" ERR_REQUEST_TIMEOUT "$(resp_header "$out" X-Edgesim-Error)"
+check_eq "408: closed by the edge about header_timeout (1s) after the start (${ms}ms)" yes \
+    "$([ "$ms" -ge 800 ] && [ "$ms" -lt 3000 ] && echo yes)"
+check_log_since "$m" "408 is logged" \
+    'request ref=[^ ]+ .*edge=akamai .*status=408 code=ERR_REQUEST_TIMEOUT'
+served "a slow viewer"
+
+# --- an idle TLS connection that sends nothing -----------------------------
+m=$(log_mark)
+ms=$(tls_hold '' 4 "$T/idle.out")
+check_eq "an idle TLS connection is closed after header_timeout (${ms}ms)" yes \
+    "$([ "$ms" -ge 800 ] && [ "$ms" -lt 3000 ] && echo yes)"
+check_eq "the idle TLS connection is closed quietly: no bytes sent back" 0 \
+    "$(wc -c <"$T/idle.out")"
+sleep 0.2
+check_eq "the idle TLS connection leaves no request record" 0 \
+    "$(tail -n +"$((m + 1))" "$ES_LOG" | grep -c ' request ref=')"
+served "an idle TLS connection"
+
+# --- viewers that never finish (or start) the TLS handshake ----------------
+m=$(log_mark)
+for i in 1 2 3 4 5 6 7 8; do
+    bg timeout 6 bash -c '
+        start=$(date +%s%N)
+        exec 3<>"/dev/tcp/127.0.0.1/$1" || exit 1
+        cat <&3 >/dev/null 2>&1
+        echo $(( ($(date +%s%N) - start) / 1000000 )) >"$2"' _ "$AP" "$T/silent.$i"
+done
+sleep 0.2
+start=$(date +%s%N)
+ecurl www.example.com "$AP" /api/meanwhile >/dev/null
+ms=$(( ($(date +%s%N) - start) / 1000000 ))
+check_eq "while 8 viewers hold silent TCP connections, a normal request gets 200" 200 "$(status)"
+check_eq "... and promptly (${ms}ms < 800ms)" yes "$([ "$ms" -lt 800 ] && echo yes)"
+for _ in $(seq 1 50); do
+    [ "$(cat "$T"/silent.* 2>/dev/null | wc -l)" -ge 8 ] && break
+    sleep 0.1
+done
+closed=0
+for i in 1 2 3 4 5 6 7 8; do
+    t=$(cat "$T/silent.$i" 2>/dev/null)
+    [ -n "$t" ] && [ "$t" -ge 800 ] && [ "$t" -lt 3000 ] && closed=$((closed + 1))
+done
+check_eq "all 8 silent viewers were closed about header_timeout after connecting" 8 "$closed"
+check_log_since "$m" "the unfinished handshakes are logged" \
+    '^[^ ]+ tls edge=akamai .*result="handshake not finished within header_timeout"'
+served "viewers that never finish the TLS handshake"
+
+# --- origins that misbehave ------------------------------------------------
+# bad_origin MODE STATUS CODE AKAMAI-PREFIX
+bad_origin() {
+    local mode=$1 want=$2 code=$3 prefix=$4 body ref m start ms
+    m=$(log_mark)
+    start=$(date +%s%N)
+    body=$(ecurl www.example.com "$AP" "/bad/$mode/x")
+    ms=$(( ($(date +%s%N) - start) / 1000000 ))
+    check_eq "origin $mode: status" "$want" "$(status)"
+    local e
+    e=$(header X-Edgesim-Error)
+    check_eq "origin $mode: X-Edgesim-Error" "$code" "${e%%;*}"
+    check_eq "origin $mode: Server: AkamaiGHost" AkamaiGHost "$(header Server)"
+    check_contains "origin $mode: the akamai page with its Reference # ($prefix.)" "$body" \
+        "Reference&#32;&#35;$prefix&#46;100007f&#46;"
+    ref=$(header X-Edgesim-Ref)
+    check_log_since "$m" "origin $mode: the request record says code=$code" \
+        "request ref=$(re_quote "${ref:-none}") .*path=/bad/$mode/x .*status=$want code=$code"
+    echo "$ms" >"$T/bad_ms"
+}
+bad_origin hang 504 ERR_READ_TIMEOUT 1
+ms=$(cat "$T/bad_ms")
+check_eq "origin hang: the 504 comes after read_timeout (1s) (${ms}ms)" yes \
+    "$([ "$ms" -ge 900 ] && [ "$ms" -lt 3000 ] && echo yes)"
+served "an origin that hangs"
+bad_origin close 502 ERR_ZERO_SIZE_OBJECT 15
+served "an origin that closes without a byte"
+# An RST after the request arrived: Linux reports ECONNRESET, which is a
+# broken connection, not an empty answer.
+bad_origin reset 502 ERR_READ_ERROR 3
+served "an origin that resets"
+bad_origin garbage 502 ERR_BAD_RESPONSE 3
+served "an origin that answers garbage"
+# Half a head, then FIN: the connection broke before the head was complete.
+bad_origin partial 502 ERR_READ_ERROR 3
+served "an origin that sends half a head"
+bad_origin down 503 ERR_CONNECT_FAIL 6
+check_log_since 0 "origin down: the origin record names the refused connect" \
+    "origin ref=[^ ]+ .*hop=\"akamai -> bad_down\" .*result=error code=ERR_CONNECT_FAIL detail=\"TCP connect to 127\\.0\\.0\\.1:$P_DOWN failed: Connection refused\""
+served "an origin that is down"
+
+# truncate: the head promised 1000 bytes, 10 came, then FIN. The viewer
+# already has a 200 head; all it can learn is that the body ends early.
+m=$(log_mark)
+body=$(ecurl www.example.com "$AP" /bad/truncate/x)
+rc=$?
+check_eq "origin truncate: the viewer sees a truncated body (curl exit 18)" 18 "$rc"
+check_eq "origin truncate: the head was the origin's 200" 200 "$(status)"
+check_eq "origin truncate: the 10 bytes that came are relayed" 0123456789 "$body"
+check_log_since "$m" "origin truncate: the request record says ERR_READ_ERROR" \
+    'request ref=[^ ]+ .*path=/bad/truncate/x .*status=200 code=ERR_READ_ERROR'
+served "an origin that truncates its body"
+
+es_stop
+check_eq "after all that bad input, SIGTERM: exit status 0" 0 "$ES_STATUS"
