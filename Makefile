@@ -15,7 +15,7 @@
 CC      ?= cc
 PKG     ?= pkg-config
 BUILD   ?= build
-PKGS    := openssl libevent libevent_openssl inih
+PKGS    := openssl libevent libevent_openssl libevent_pthreads inih
 
 # snprintf truncation is how this code bounds untrusted strings, on purpose:
 # gcc's guess that it "may truncate" is noise here.
@@ -80,10 +80,13 @@ unit: $(UNIT_BINS)
 # Small programs the integration tests drive (free ports, misbehaving
 # origins) and the replay of the fuzz corpora under this build.
 TOOLS := $(BUILD)/tests/freeport $(BUILD)/tests/badorigin \
+         $(BUILD)/tests/blackhole \
          $(BUILD)/tests/replay_http
 $(BUILD)/tests/freeport: tests/tools/freeport.c | $(BUILD)/tests
 	$(CC) $(CFLAGS_ALL) -o $@ $<
 $(BUILD)/tests/badorigin: tests/tools/badorigin.c | $(BUILD)/tests
+	$(CC) $(CFLAGS_ALL) -o $@ $<
+$(BUILD)/tests/blackhole: tests/tools/blackhole.c | $(BUILD)/tests
 	$(CC) $(CFLAGS_ALL) -o $@ $<
 $(BUILD)/tests/replay_http: tests/fuzz/replay.c tests/fuzz/fuzz_http.c \
     $(BUILD)/obj/http.o $(BUILD)/obj/util.o | $(BUILD)/tests

@@ -52,6 +52,11 @@ const struct conf_key conf_keys[] = {
 	  key_types, "p256", 0,
 	  "Key type of lab certificates: `p256` (ECDSA P-256) or `rsa2048`. "
 	  "Changing it re-issues the lab PKI." },
+	{ CONF_SEC_GLOBAL, "workers", CONF_T_INT, G(workers), 1, 64, NULL, "1",
+	  0,
+	  "Event loops (threads). Each accepts on every listener "
+	  "(SO_REUSEPORT, the kernel spreads new connections) and keeps its "
+	  "own origin connection pools." },
 	{ CONF_SEC_GLOBAL, "header_timeout", CONF_T_DURATION,
 	  G(header_timeout_ms), 100, MS_DAY, NULL, "10s", 0,
 	  "A viewer must finish its TLS handshake and send a complete request "

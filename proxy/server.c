@@ -1,49 +1,153 @@
 /*
  * server.c - the process around the workers: startup, signals, reload and
  * graceful stop.
+ *
+ * The main thread runs a small event loop of its own for signals; each
+ * worker runs its event loop in a thread. The main thread never touches a
+ * worker's state while that worker runs: it asks the worker to do things
+ * (switch config, drain, stop) with worker_call, which runs a function on
+ * the worker's loop and waits for its result.
  */
 #include "server.h"
-#include "version.h"
 
 #include <event2/event.h>
+#include <event2/thread.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "config.h"
 #include "log.h"
 #include "runtime.h"
+#include "version.h"
 #include "worker.h"
+
+struct worker_thread;
+typedef int (*worker_fn)(struct worker_thread *wt, void *arg);
+
+struct worker_thread {
+	struct worker w;
+	struct event_base *base;
+	pthread_t tid;
+	bool started;
+	struct event *cmd_ev;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	worker_fn fn;
+	void *arg;
+	int result;
+	bool done;
+	struct es_err err;
+};
 
 struct server {
 	const char *config_path;
 	struct event_base *base;
-	struct worker worker;
+	struct worker_thread *wts;
+	int n_workers;
 	uint64_t generation;
 	bool stopping;
 	int64_t stop_deadline;
 	struct event *sig_term, *sig_int, *sig_hup, *stop_timer;
 };
 
+/* --- running functions on a worker's loop --- */
+
+static void
+cmd_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct worker_thread *wt = arg;
+
+	(void)fd;
+	(void)what;
+	pthread_mutex_lock(&wt->lock);
+	worker_fn fn = wt->fn;
+	void *fn_arg = wt->arg;
+	pthread_mutex_unlock(&wt->lock);
+	int r = fn(wt, fn_arg);
+	pthread_mutex_lock(&wt->lock);
+	wt->result = r;
+	wt->done = true;
+	pthread_cond_signal(&wt->cond);
+	pthread_mutex_unlock(&wt->lock);
+}
+
+/* Run fn on wt's loop and wait for it; returns fn's result. */
+static int
+worker_call(struct worker_thread *wt, worker_fn fn, void *arg)
+{
+	pthread_mutex_lock(&wt->lock);
+	wt->fn = fn;
+	wt->arg = arg;
+	wt->done = false;
+	event_active(wt->cmd_ev, EV_READ, 0);
+	while (!wt->done)
+		pthread_cond_wait(&wt->cond, &wt->lock);
+	int r = wt->result;
+	pthread_mutex_unlock(&wt->lock);
+	return r;
+}
+
+static int
+do_listen(struct worker_thread *wt, void *arg)
+{
+	return worker_listen(&wt->w, arg, &wt->err);
+}
+
+static int
+do_swap(struct worker_thread *wt, void *arg)
+{
+	worker_swap_runtime(&wt->w, arg);
+	return 0;
+}
+
+static int
+do_drain(struct worker_thread *wt, void *arg)
+{
+	(void)arg;
+	worker_drain(&wt->w);
+	return 0;
+}
+
+static int
+do_exit(struct worker_thread *wt, void *arg)
+{
+	(void)arg;
+	event_base_loopexit(wt->base, NULL);
+	return 0;
+}
+
+static void *
+worker_main(void *arg)
+{
+	struct worker_thread *wt = arg;
+
+	event_base_loop(wt->base, EVLOOP_NO_EXIT_ON_EMPTY);
+	return NULL;
+}
+
+/* --- logging --- */
+
 static void
 log_problems(const struct conf_problems *probs, const char *path)
 {
 	for (size_t i = 0; i < probs->n; i++) {
 		struct log_rec r;
+		char where[600];
+		snprintf(where, sizeof(where), "%s:%d: %s", path,
+		    probs->v[i].line, probs->v[i].msg);
 		log_begin(&r, probs->v[i].warning ? "config_warning" :
 		    "config_error");
-		char where[64];
-		snprintf(where, sizeof(where), "%d", probs->v[i].line);
-		log_str(&r, "file", path);
-		log_str(&r, "line", where);
-		log_str(&r, "msg", probs->v[i].msg);
+		log_str(&r, "msg", where);
 		log_end(&r);
 	}
 }
 
 static void
-log_edges(const struct runtime *rt)
+log_edges(const struct runtime *rt, int n_workers)
 {
 	const struct config *cfg = rt->cfg;
 
@@ -64,12 +168,15 @@ log_edges(const struct runtime *rt)
 		log_str(&r, "mode", e->mode == EDGE_MODE_TCP ? "tcp" : "http");
 		log_str(&r, "listen", addrs.s ? addrs.s : "");
 		log_str(&r, "hosts", hosts.s ? hosts.s : "");
+		log_int(&r, "workers", n_workers);
 		log_int(&r, "generation", (int64_t)rt->generation);
 		log_end(&r);
 		sbuf_free(&addrs);
 		sbuf_free(&hosts);
 	}
 }
+
+/* --- reload and stop --- */
 
 static void
 reload(struct server *s)
@@ -86,6 +193,9 @@ reload(struct server *s)
 		    "previous config", s->config_path);
 		return;
 	}
+	if (cfg->global.workers != s->n_workers)
+		log_warn("workers changed to %lld: takes effect at the next "
+		    "start, not on reload", (long long)cfg->global.workers);
 	char *log_dest = xstrdup(cfg->global.log);
 	enum log_format fmt = cfg->global.log_format;
 	struct runtime *rt = runtime_build(cfg, s->generation + 1, &err);
@@ -95,21 +205,38 @@ reload(struct server *s)
 		free(log_dest);
 		return;
 	}
-	if (worker_listen(&s->worker, rt, &err) < 0) {
-		log_error("reload refused: %s; still serving the previous config",
-		    err.msg);
-		runtime_unref(rt);
-		free(log_dest);
-		return;
+	/* Worker 0 opens new addresses first: if it cannot, nothing has
+	 * changed anywhere and the old config keeps serving. */
+	for (int i = 0; i < s->n_workers; i++) {
+		if (worker_call(&s->wts[i], do_listen, rt) < 0) {
+			log_error("reload %s: %s", i == 0 ? "refused" :
+			    "incomplete", s->wts[i].err.msg);
+			if (i == 0) {
+				runtime_unref(rt);
+				free(log_dest);
+				return;
+			}
+		}
 	}
 	if (log_open(log_dest, fmt, &err) < 0)
 		log_error("%s; logging where it did", err.msg);
 	free(log_dest);
 	s->generation++;
-	worker_swap_runtime(&s->worker, rt);
-	log_edges(rt);
+	for (int i = 0; i < s->n_workers; i++)
+		worker_call(&s->wts[i], do_swap, rt);
+	log_edges(rt, s->n_workers);
 	log_info("reloaded: generation %llu", (unsigned long long)s->generation);
 	runtime_unref(rt);
+}
+
+static size_t
+conns_open(const struct server *s)
+{
+	size_t n = 0;
+
+	for (int i = 0; i < s->n_workers; i++)
+		n += atomic_load(&s->wts[i].w.n_conns);
+	return n;
 }
 
 static void
@@ -119,13 +246,13 @@ stop_check(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	if (s->worker.n_conns == 0) {
+	size_t n = conns_open(s);
+	if (n == 0) {
 		event_base_loopexit(s->base, NULL);
 		return;
 	}
 	if (clock_mono_ms() >= s->stop_deadline) {
-		log_warn("shutdown_timeout: closing %zu connections still busy",
-		    s->worker.n_conns);
+		log_warn("shutdown_timeout: closing %zu connections still busy", n);
 		event_base_loopexit(s->base, NULL);
 	}
 }
@@ -150,12 +277,77 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 	log_info("%s: finishing requests in flight, then exiting",
 	    sig == SIGTERM ? "SIGTERM" : "SIGINT");
 	s->stop_deadline = clock_mono_ms() +
-	    s->worker.rt->cfg->global.shutdown_timeout_ms;
-	worker_drain(&s->worker);
+	    s->wts[0].w.rt->cfg->global.shutdown_timeout_ms;
+	for (int i = 0; i < s->n_workers; i++)
+		worker_call(&s->wts[i], do_drain, NULL);
 	struct timeval tv = { 0, 50 * 1000 };
 	s->stop_timer = event_new(s->base, -1, EV_PERSIST, stop_check, s);
 	event_add(s->stop_timer, &tv);
 	stop_check(-1, 0, s);
+}
+
+/* --- start --- */
+
+static int
+start_workers(struct server *s, struct runtime *rt, struct es_err *err)
+{
+	s->wts = xcalloc((size_t)s->n_workers, sizeof(*s->wts));
+	for (int i = 0; i < s->n_workers; i++) {
+		struct worker_thread *wt = &s->wts[i];
+		pthread_mutex_init(&wt->lock, NULL);
+		pthread_cond_init(&wt->cond, NULL);
+		wt->base = event_base_new();
+		if (wt->base == NULL)
+			return es_errf(err, "cannot create an event loop");
+		wt->cmd_ev = event_new(wt->base, -1, 0, cmd_cb, wt);
+		/* Listeners are bound here, before any thread runs. */
+		if (worker_init(&wt->w, i, s->n_workers, wt->base, rt, err) < 0)
+			return -1;
+	}
+	/* Signals are the main thread's business: workers start with them
+	 * blocked (threads inherit the mask they are created with). */
+	sigset_t block, old;
+	sigemptyset(&block);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &block, &old);
+	int rc = 0;
+	for (int i = 0; i < s->n_workers && rc == 0; i++) {
+		struct worker_thread *wt = &s->wts[i];
+		if (pthread_create(&wt->tid, NULL, worker_main, wt) != 0)
+			rc = es_errf(err, "cannot start worker thread %d", i);
+		else
+			wt->started = true;
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return rc;
+}
+
+static void
+stop_workers(struct server *s)
+{
+	for (int i = 0; s->wts && i < s->n_workers; i++) {
+		struct worker_thread *wt = &s->wts[i];
+		if (wt->started) {
+			worker_call(wt, do_exit, NULL);
+			pthread_join(wt->tid, NULL);
+		}
+	}
+	/* The loops are stopped: their state may be freed from here. */
+	for (int i = 0; s->wts && i < s->n_workers; i++) {
+		struct worker_thread *wt = &s->wts[i];
+		if (wt->w.magic == WORKER_MAGIC)
+			worker_free(&wt->w);
+		if (wt->cmd_ev)
+			event_free(wt->cmd_ev);
+		if (wt->base)
+			event_base_free(wt->base);
+		pthread_mutex_destroy(&wt->lock);
+		pthread_cond_destroy(&wt->cond);
+	}
+	free(s->wts);
+	s->wts = NULL;
 }
 
 int
@@ -168,20 +360,26 @@ server_run(const char *config_path)
 	memset(&s, 0, sizeof(s));
 	s.config_path = config_path;
 	signal(SIGPIPE, SIG_IGN);
+	evthread_use_pthreads();
 
 	struct config *cfg = config_load(config_path, &probs);
 	config_problems_print(&probs, config_path, stderr);
-	config_problems_free(&probs);
 	if (cfg == NULL) {
+		config_problems_free(&probs);
 		fprintf(stderr, "edgesim: %s is invalid; not starting\n",
 		    config_path);
 		return 2;
 	}
 	if (log_open(cfg->global.log, cfg->global.log_format, &err) < 0) {
+		config_problems_free(&probs);
 		fprintf(stderr, "edgesim: %s\n", err.msg);
 		config_free(cfg);
 		return 2;
 	}
+	if (strcmp(cfg->global.log, "stderr") != 0)
+		log_problems(&probs, config_path);     /* the warnings */
+	config_problems_free(&probs);
+	s.n_workers = (int)cfg->global.workers;
 	s.generation = 1;
 	struct runtime *rt = runtime_build(cfg, s.generation, &err);
 	if (rt == NULL) {
@@ -190,11 +388,14 @@ server_run(const char *config_path)
 		return 1;
 	}
 	s.base = event_base_new();
-	if (s.base == NULL || worker_init(&s.worker, 0, s.base, rt, &err) < 0) {
+	if (s.base == NULL || start_workers(&s, rt, &err) < 0) {
 		fprintf(stderr, "edgesim: %s\n", s.base ? err.msg :
 		    "cannot create an event loop");
 		log_error("not starting: %s", s.base ? err.msg : "no event loop");
+		stop_workers(&s);
 		runtime_unref(rt);
+		if (s.base)
+			event_base_free(s.base);
 		return 1;
 	}
 	s.sig_term = evsignal_new(s.base, SIGTERM, on_signal, &s);
@@ -203,14 +404,15 @@ server_run(const char *config_path)
 	evsignal_add(s.sig_term, NULL);
 	evsignal_add(s.sig_int, NULL);
 	evsignal_add(s.sig_hup, NULL);
-	log_info("edgesim %s started: pid %d, config %s", EDGESIM_VERSION,
-	    (int)getpid(), config_path);
-	log_edges(rt);
-	runtime_unref(rt);      /* the worker holds its own reference */
+	log_info("edgesim %s started: pid %d, config %s, %d worker%s",
+	    EDGESIM_VERSION, (int)getpid(), config_path, s.n_workers,
+	    s.n_workers == 1 ? "" : "s");
+	log_edges(rt, s.n_workers);
+	runtime_unref(rt);      /* each worker holds its own reference */
 
-	event_base_dispatch(s.base);
+	event_base_loop(s.base, EVLOOP_NO_EXIT_ON_EMPTY);
 
-	worker_free(&s.worker);
+	stop_workers(&s);
 	event_free(s.sig_term);
 	event_free(s.sig_int);
 	event_free(s.sig_hup);

@@ -32,7 +32,8 @@ accept_cb(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *sa,
 		close(fd);
 		return;
 	}
-	if ((int64_t)w->n_conns >= w->rt->cfg->global.max_connections) {
+	int64_t limit = w->rt->cfg->global.max_connections / w->n_workers;
+	if ((int64_t)w->n_conns >= (limit > 0 ? limit : 1)) {
 		/* Refuse loudly rather than degrade everyone. */
 		struct log_rec r;
 		log_begin(&r, "conn_refused");
@@ -79,9 +80,29 @@ listener_open(struct worker *w, struct listener *l, struct es_err *err)
 	} else {
 		return es_errf(err, "listen: '%s' is not an address", l->host);
 	}
-	l->lev = evconnlistener_new_bind(w->base, accept_cb, l,
-	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC,
-	    1024, (struct sockaddr *)&ss, (int)len);
+	unsigned flags = LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE |
+	    LEV_OPT_CLOSE_ON_EXEC;
+	if (w->n_workers > 1) {
+		/* Every worker binds the port (SO_REUSEPORT) and the kernel
+		 * spreads connections. SO_REUSEPORT would also let a second
+		 * edgesim share the port silently, so the first worker checks
+		 * first that nobody else holds it. */
+		if (w->index == 0) {
+			int probe = socket(ss.ss_family, SOCK_STREAM, 0);
+			int one = 1;
+			setsockopt(probe, SOL_SOCKET, SO_REUSEADDR, &one,
+			    sizeof(one));
+			int rc = bind(probe, (struct sockaddr *)&ss, len);
+			int e = errno;
+			close(probe);
+			if (rc < 0)
+				return es_errf(err, "cannot listen on %s:%d: %s",
+				    l->host, l->port, strerror(e));
+		}
+		flags |= LEV_OPT_REUSEABLE_PORT;
+	}
+	l->lev = evconnlistener_new_bind(w->base, accept_cb, l, flags, 1024,
+	    (struct sockaddr *)&ss, (int)len);
 	if (l->lev == NULL)
 		return es_errf(err, "cannot listen on %s:%d: %s", l->host,
 		    l->port, strerror(errno));
@@ -162,12 +183,13 @@ worker_listen(struct worker *w, struct runtime *rt, struct es_err *err)
 }
 
 int
-worker_init(struct worker *w, int index, struct event_base *base,
-    struct runtime *rt, struct es_err *err)
+worker_init(struct worker *w, int index, int n_workers,
+    struct event_base *base, struct runtime *rt, struct es_err *err)
 {
 	memset(w, 0, sizeof(*w));
 	w->magic = WORKER_MAGIC;
 	w->index = index;
+	w->n_workers = n_workers;
 	w->base = base;
 	TAILQ_INIT(&w->conns);
 	w->next_id = ((uint64_t)index << 56) | ((uint64_t)getpid() << 24);

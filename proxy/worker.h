@@ -11,6 +11,7 @@
 #include <event2/dns.h>
 #include <event2/event.h>
 #include <event2/listener.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/queue.h>
@@ -51,7 +52,8 @@ struct worker {
 	struct runtime *rt;             /* current; each conn holds its own ref */
 	struct listener *listeners;
 	struct conn_list conns;
-	size_t n_conns;
+	atomic_size_t n_conns;          /* read by the main thread when stopping */
+	int n_workers;                  /* listeners share ports when > 1 */
 	struct pool *pools;             /* indexed by origin, for rt */
 	size_t n_pools;
 	uint64_t next_id;
@@ -63,8 +65,8 @@ struct worker {
 	struct http_response scratch_res;
 };
 
-int worker_init(struct worker *w, int index, struct event_base *base,
-    struct runtime *rt, struct es_err *err);
+int worker_init(struct worker *w, int index, int n_workers,
+    struct event_base *base, struct runtime *rt, struct es_err *err);
 /* Open (or keep) the listeners rt's edges need; close the others. */
 int worker_listen(struct worker *w, struct runtime *rt, struct es_err *err);
 /* Switch to rt: new requests use it; idle connections of the old one close. */

@@ -386,3 +386,5 @@ served "an origin that truncates its body"
 
 es_stop
 check_eq "after all that bad input, SIGTERM: exit status 0" 0 "$ES_STATUS"
+check_eq "no sanitizer report in the log (make check-asan)" 0 \
+    "$(grep -cE 'AddressSanitizer|LeakSanitizer|runtime error:' "$ES_LOG")"
