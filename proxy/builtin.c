@@ -225,7 +225,10 @@ static_respond(const char *root_real, const struct http_request *req,
 		static_error(out, 403, "forbidden: the path leaves the root");
 		return;
 	}
-	int fd = open(real, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	/* O_NONBLOCK: opening a FIFO (or a device) under the root must not
+	 * block the event loop until a writer shows up; it is refused just
+	 * below as not a regular file. Regular files ignore the flag. */
+	int fd = open(real, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	if (fd < 0 || fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
 		if (fd >= 0)
 			close(fd);

@@ -1275,6 +1275,22 @@ config_find_resolve(const struct config *cfg, const char *name)
 	return NULL;
 }
 
+int
+config_select_edges(struct config *cfg, const struct strlist *names,
+    struct es_err *err)
+{
+	if (names == NULL || names->n == 0)
+		return 0;
+	for (size_t i = 0; i < names->n; i++)
+		if (config_find_edge(cfg, names->v[i]) == NULL)
+			return es_errf(err, "--edge %s: no [edge %s] in %s",
+			    names->v[i], names->v[i], cfg->path);
+	for (size_t i = 0; i < cfg->n_edges; i++)
+		cfg->edges[i]->disabled = !strlist_contains_nocase(names,
+		    cfg->edges[i]->sec.name);
+	return 0;
+}
+
 const char *
 config_persona_name(enum persona p)
 {

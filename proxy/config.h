@@ -160,6 +160,7 @@ struct conf_host;
 struct conf_edge {
 	struct conf_sec sec;
 	size_t index;           /* in config.edges */
+	bool disabled;          /* not run by this process (run --edge) */
 	enum persona persona;
 	struct strlist listen_text;
 	struct conf_listen *listen;
@@ -243,6 +244,7 @@ struct conf_origin {
 	int64_t pool_size;
 	int64_t pool_idle_ms;
 	char *root;
+	int64_t delay_ms;       /* echo/static: answer this late */
 };
 
 struct config {
@@ -300,6 +302,14 @@ const struct conf_resolve *config_find_resolve(const struct config *cfg,
     const char *name);
 
 /* Names as written in the config and in messages. */
+/*
+ * Run only the named edges (`edgesim run --edge NAME`): the others are
+ * marked disabled, so a topology in one file can be split over processes.
+ * -1 with err when a name is not an edge of cfg.
+ */
+int config_select_edges(struct config *cfg, const struct strlist *names,
+    struct es_err *err);
+
 const char *config_persona_name(enum persona p);
 const char *config_verify_name(enum verify_mode v);
 const char *config_tls_version_name(int64_t v);

@@ -262,6 +262,11 @@ const struct conf_key conf_keys[] = {
 	{ CONF_SEC_ORIGIN, "pool_idle", CONF_T_DURATION, O(pool_idle_ms), 1,
 	  MS_DAY, NULL, "30s", 0,
 	  "How long an idle pooled origin connection is kept." },
+	{ CONF_SEC_ORIGIN, "delay", CONF_T_DURATION, O(delay_ms), 0, MS_DAY,
+	  NULL, "0", 0,
+	  "Built-in origins only: wait this long before answering, to play a "
+	  "slow origin (ERR_READ_TIMEOUT at an edge with a shorter "
+	  "read_timeout)." },
 	{ CONF_SEC_ORIGIN, "root", CONF_T_STRING, O(root), 0, 0, NULL, NULL, 0,
 	  "Directory a `static` origin serves. Requests cannot leave it "
 	  "(`..`, encoded or not, and symlinks out of it are refused)." },

@@ -192,7 +192,8 @@ new_request(struct conn *c)
 	r->id = worker_next_id(c->w);
 	r->t_start = clock_mono_ms();
 	r->status = 0;
-	persona_ref(&c->edge->id, ES_OK, now_wall / 1000, r->id, r->ref,
+	r->epoch = now_wall / 1000;
+	persona_ref(&c->edge->id, ES_OK, r->epoch, r->id, r->ref,
 	    sizeof(r->ref));
 	snprintf(r->method, sizeof(r->method), "-");
 	snprintf(r->target, sizeof(r->target), "-");
@@ -241,7 +242,7 @@ respond_error(struct conn *c, enum es_code code, int status, const char *sub,
 	struct sbuf out;
 
 	/* The reference carries the code (Akamai's prefix says it). */
-	persona_ref(&c->edge->id, code, clock_wall_ms() / 1000, r->id, r->ref,
+	persona_ref(&c->edge->id, code, r->epoch, r->id, r->ref,
 	    sizeof(r->ref));
 	r->code = code;
 	snprintf(r->sub, sizeof(r->sub), "%s", sub ? sub : "");
@@ -302,7 +303,8 @@ builtin_finish(struct conn *c)
 	char date[40];
 
 	if (r->builtin_echo)
-		echo_finish(&r->echo, r->bytes_in, &r->builtin);
+		echo_finish(&r->echo, r->body == HTTP_BODY_CHUNKED ?
+		    (int64_t)r->chunked.data_bytes : r->bytes_in, &r->builtin);
 	r->status = r->builtin.status;
 	evbuffer_add_printf(out, "HTTP/1.1 %d %s\r\nServer: edgesim\r\n"
 	    "Date: %s\r\nContent-Length: %lld\r\n", r->status,
@@ -383,6 +385,15 @@ builtin_step(struct conn *c)
 		return respond_error(c, ES_ERR_BAD_REQUEST, 400,
 		    "bad chunked body", "malformed chunked request body", true);
 	if (rc == 0)
+		return STEP_WAIT;
+	int64_t delay = c->req.origin->conf->delay_ms;
+	if (delay > 0 && !c->req.builtin_delayed) {
+		/* A slow origin: the answer comes when the timer fires. */
+		c->req.builtin_delayed = true;
+		conn_set_timer(c, delay);
+		return STEP_WAIT;
+	}
+	if (c->req.builtin_delayed)
 		return STEP_WAIT;
 	return builtin_finish(c);
 }
@@ -640,20 +651,39 @@ relay_request_body(struct conn *c)
 	return STEP_WAIT;
 }
 
-static void
-origin_ready(void *arg, struct upstream *up)
+/*
+ * A request without a body and with a safe method may be sent again on a
+ * fresh connection when a pooled one turns out dead before answering (the
+ * origin closed it while idle): that is no failure of the origin.
+ */
+static bool
+retryable(const struct conn *c)
 {
-	struct conn *c = arg;
+	const struct conn_req *r = &c->req;
 
-	if (c == NULL || c->magic != CONN_MAGIC)
-		return;
+	return r->body == HTTP_BODY_NONE && !r->retried &&
+	    (strcmp(r->method, "GET") == 0 || strcmp(r->method, "HEAD") == 0 ||
+	    strcmp(r->method, "OPTIONS") == 0);
+}
+
+/* Lend up to the current request: send the head, relay the body. */
+static void
+attach_origin(struct conn *c, struct upstream *up)
+{
+	struct evbuffer *out = bufferevent_get_output(up->bev);
+
 	c->up = up;
 	up->requests++;
 	bufferevent_setcb(up->bev, conn_up_read, conn_up_write, conn_up_event,
 	    c);
 	bufferevent_setwatermark(up->bev, EV_WRITE, CONN_HIGH_WATER / 2, 0);
 	bufferevent_enable(up->bev, EV_READ | EV_WRITE);
-	evbuffer_add_buffer(bufferevent_get_output(up->bev), c->fwd);
+	if (up->reused && retryable(c))
+		/* Keep the head: it may have to go out once more. */
+		evbuffer_add(out, evbuffer_pullup(c->fwd, -1),
+		    evbuffer_get_length(c->fwd));
+	else
+		evbuffer_add_buffer(out, c->fwd);
 	c->state = CONN_PROXYING;
 	if (c->req.body == HTTP_BODY_NONE)
 		c->req.body_done = true;
@@ -665,6 +695,16 @@ origin_ready(void *arg, struct upstream *up)
 		bufferevent_set_timeouts(up->bev, &tv, NULL);
 	}
 	bufferevent_enable(c->bev, EV_READ);
+}
+
+static void
+origin_ready(void *arg, struct upstream *up)
+{
+	struct conn *c = arg;
+
+	if (c == NULL || c->magic != CONN_MAGIC)
+		return;
+	attach_origin(c, up);
 	conn_pump(c);
 }
 
@@ -682,45 +722,35 @@ origin_failed(void *arg, struct upstream *up, const struct upstream_failure *f)
 		conn_pump(c);
 }
 
+/* Ask for an origin connection; STEP_AGAIN when one was ready at once. */
 static enum step
-start_proxy(struct conn *c, const struct http_request *req)
+request_origin(struct conn *c, bool fresh)
 {
 	char sni_buf[SNI_NAME_MAX + 1];
 	const char *sni = upstream_sni(c->req.origin, c->req.host_hdr, sni_buf,
 	    sizeof(sni_buf));
 	struct upstream *up = NULL;
+	struct upstream_tag tag = { c->edge->conf->sec.name, &c->edge->id,
+	    c->req.id, c->req.epoch };
 
-	if (c->fwd == NULL)
-		c->fwd = evbuffer_new();
-	build_forward_head(c, req, c->fwd);
 	c->state = CONN_ORIGIN_WAIT;
 	/* The body stays in the viewer's buffer until the origin is there. */
 	bufferevent_disable(c->bev, EV_READ);
-	int rc = upstream_get(c->w, c->rt, c->req.origin,
-	    c->edge->conf->sec.name, sni, c->req.ref, c->req.id, origin_ready,
-	    origin_failed, c, &up);
-	if (rc == 1) {
-		c->up = up;
-		up->requests++;
-		bufferevent_setcb(up->bev, conn_up_read, conn_up_write,
-		    conn_up_event, c);
-		bufferevent_setwatermark(up->bev, EV_WRITE, CONN_HIGH_WATER / 2, 0);
-		bufferevent_enable(up->bev, EV_READ | EV_WRITE);
-		evbuffer_add_buffer(bufferevent_get_output(up->bev), c->fwd);
-		c->state = CONN_PROXYING;
-		if (c->req.body == HTTP_BODY_NONE)
-			c->req.body_done = true;
-		if (c->req.body_done) {
-			struct timeval tv;
-			int64_t ms = c->req.origin->conf->read_timeout_ms;
-			tv.tv_sec = (time_t)(ms / 1000);
-			tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
-			bufferevent_set_timeouts(up->bev, &tv, NULL);
-		}
-		bufferevent_enable(c->bev, EV_READ);
+	if (upstream_get(c->w, c->rt, c->req.origin, sni, fresh, &tag,
+	    origin_ready, origin_failed, c, &up) == 1) {
+		attach_origin(c, up);
 		return STEP_AGAIN;
 	}
 	return STEP_WAIT;
+}
+
+static enum step
+start_proxy(struct conn *c, const struct http_request *req)
+{
+	if (c->fwd == NULL)
+		c->fwd = evbuffer_new();
+	build_forward_head(c, req, c->fwd);
+	return request_origin(c, false);
 }
 
 /* --- the request head --- */
@@ -892,13 +922,17 @@ read_response_head(struct conn *c)
 		if (pr == HTTP_INCOMPLETE)
 			return STEP_WAIT;
 		if (pr != HTTP_OK) {
-			char d[160];
-			snprintf(d, sizeof(d), "the origin's response head is "
-			    "malformed: %s", http_result_str(pr));
+			struct upstream_failure f;
+			memset(&f, 0, sizeof(f));
+			f.code = ES_ERR_BAD_RESPONSE;
+			snprintf(f.sub, sizeof(f.sub), "%s", http_result_str(pr));
+			snprintf(f.detail, sizeof(f.detail), "the origin's response "
+			    "head is malformed: %s", http_result_str(pr));
+			upstream_log_failure(c->up, &f);
 			upstream_free(c->up);
 			c->up = NULL;
-			return respond_error(c, ES_ERR_BAD_RESPONSE, 502,
-			    http_result_str(pr), d, true);
+			return respond_error(c, ES_ERR_BAD_RESPONSE, 502, f.sub,
+			    f.detail, true);
 		}
 		if (res->status >= 100 && res->status < 200) {
 			/* 101 cannot happen: Upgrade is not forwarded. */
@@ -918,6 +952,8 @@ read_response_head(struct conn *c)
 		evbuffer_drain(in, head_len);
 		r->resp_head_done = true;
 		r->resp_started = true;
+		/* A copy kept for a retry is no longer needed. */
+		evbuffer_drain(c->fwd, evbuffer_get_length(c->fwd));
 	}
 	return STEP_AGAIN;
 }
@@ -1003,6 +1039,16 @@ conn_up_event(struct bufferevent *bev, short what, void *arg)
 		struct upstream_failure f;
 		bool got = evbuffer_get_length(bufferevent_get_input(
 		    c->up->bev)) > 0;
+		if (!got && c->up->reused && retryable(c) &&
+		    !(what & BEV_EVENT_TIMEOUT)) {
+			/* The pooled connection was dead: once more, fresh. */
+			upstream_free(c->up);
+			c->up = NULL;
+			r->retried = true;
+			if (request_origin(c, true) == STEP_AGAIN)
+				conn_pump(c);
+			return;
+		}
 		upstream_classify_broken(c->up, what, got, &f);
 		upstream_free(c->up);
 		c->up = NULL;
@@ -1212,6 +1258,12 @@ conn_timeout(evutil_socket_t fd, short what, void *arg)
 		conn_close(c, NULL);
 		return;
 	case CONN_READ_HEAD:
+		if (evbuffer_get_length(bufferevent_get_output(c->bev)) > 0) {
+			/* Still writing the last response to a slow reader:
+			 * that is not idleness (the write timeout watches it). */
+			conn_set_timer(c, glob(c)->idle_timeout_ms);
+			return;
+		}
 		if (c->timer_is_idle ||
 		    evbuffer_get_length(bufferevent_get_input(c->bev)) == 0) {
 			conn_close(c, NULL);    /* idle keep-alive: quietly */
@@ -1224,23 +1276,39 @@ conn_timeout(evutil_socket_t fd, short what, void *arg)
 		    "the request head did not arrive within header_timeout",
 		    true);
 		return;
+	case CONN_BUILTIN:
+		if (c->req.builtin_delayed && c->req.body_done &&
+		    builtin_finish(c) == STEP_AGAIN)
+			conn_pump(c);
+		return;
 	default:
 		return;
 	}
 }
 
+/* Nothing in flight either way: safe to close without losing a byte. */
+static bool
+conn_idle(struct conn *c)
+{
+	return c->state == CONN_READ_HEAD && c->timer_is_idle &&
+	    evbuffer_get_length(bufferevent_get_input(c->bev)) == 0 &&
+	    evbuffer_get_length(bufferevent_get_output(c->bev)) == 0;
+}
+
 void
 conn_drain(struct conn *c)
 {
-	if (c->state == CONN_READ_HEAD && c->timer_is_idle &&
-	    evbuffer_get_length(bufferevent_get_input(c->bev)) == 0) {
+	if (conn_idle(c)) {
 		conn_close(c, NULL);
 		return;
 	}
-	if (c->state == CONN_TLS_HANDSHAKE || c->state == CONN_READ_HEAD)
-		c->close_after = true;
-	else
-		c->close_after = true;
+	c->close_after = true;
+	if (c->state == CONN_READ_HEAD && c->timer_is_idle &&
+	    evbuffer_get_length(bufferevent_get_input(c->bev)) == 0) {
+		/* The last response is still being written: close after it. */
+		c->state = CONN_FLUSH_CLOSE;
+		bufferevent_disable(c->bev, EV_READ);
+	}
 }
 
 void

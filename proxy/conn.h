@@ -44,6 +44,7 @@ enum conn_state {
 struct conn_req {
 	uint64_t id;
 	int64_t t_start;
+	int64_t epoch;                  /* wall seconds at start, in references */
 	char ref[96];
 	char method[16];
 	char target[256];               /* truncated copy, for the log */
@@ -77,6 +78,8 @@ struct conn_req {
 	struct sbuf echo;
 	struct builtin_response builtin;
 	bool builtin_echo;
+	bool builtin_delayed;           /* waiting out the origin's delay */
+	bool retried;                   /* sent again after a dead pooled conn */
 };
 
 struct conn {

@@ -123,16 +123,16 @@ static const struct why whys[] = {
 const char *
 explain_why(const char *code, const char *sub)
 {
+	if (sub && strncmp(sub, "alert:", 6) == 0)
+		return "The origin sent a TLS alert after its certificate: it "
+		    "refused something the edge did (a cipher, a client "
+		    "certificate, a parameter).";
 	for (size_t i = 0; i < ES_ARRAY_LEN(whys); i++) {
 		if (strcmp(whys[i].code, code) != 0)
 			continue;
 		if (whys[i].sub == NULL || (sub && (strcmp(whys[i].sub, sub) == 0)))
 			return whys[i].text;
 	}
-	if (sub && strncmp(sub, "alert:", 6) == 0)
-		return "The origin sent a TLS alert after its certificate: it "
-		    "refused something the edge did (a cipher, a client "
-		    "certificate, a parameter).";
 	return NULL;
 }
 

@@ -928,6 +928,7 @@ http_chunked_scan(struct http_chunked *c, const char *buf, size_t len,
 				take = (size_t)c->remaining;
 			i += take;
 			c->remaining -= take;
+			c->data_bytes += take;
 			if (c->remaining == 0)
 				c->state = HTTP_CHUNK_DATA_CR;
 			break;

@@ -164,6 +164,7 @@ struct http_chunked {
 	size_t line_len;                /* bytes in the current ext/trailer line */
 	size_t trailer_bytes;           /* total trailer bytes (bounded) */
 	bool last_chunk;                /* the size line was 0 */
+	uint64_t data_bytes;            /* body bytes without the framing */
 };
 
 void http_chunked_init(struct http_chunked *c);

@@ -23,7 +23,9 @@ usage(FILE *f)
 	fprintf(f,
 	    "usage: edgesim COMMAND [options]\n"
 	    "\n"
-	    "  run      [-c FILE]            start every edge of the config\n"
+	    "  run      [-c FILE] [--edge NAME ...]\n"
+	    "                                start every edge of the config (or "
+	    "only those named)\n"
 	    "  check    [-c FILE]            validate; print each problem as "
 	    "FILE:LINE: message\n"
 	    "  certs    [-c FILE] [--force]  create the lab PKI the config needs\n"
@@ -39,19 +41,22 @@ usage(FILE *f)
 struct opts {
 	const char *config;
 	bool force;
+	struct strlist edges;           /* run --edge NAME */
 };
 
 static int
 parse_opts(int argc, char **argv, struct opts *o, bool allow_force)
 {
+	memset(o, 0, sizeof(*o));
 	o->config = DEFAULT_CONFIG;
-	o->force = false;
 	for (int i = 0; i < argc; i++) {
 		if ((strcmp(argv[i], "-c") == 0 ||
 		    strcmp(argv[i], "--config") == 0) && i + 1 < argc) {
 			o->config = argv[++i];
 		} else if (allow_force && strcmp(argv[i], "--force") == 0) {
 			o->force = true;
+		} else if (strcmp(argv[i], "--edge") == 0 && i + 1 < argc) {
+			strlist_add(&o->edges, argv[++i], 0);
 		} else {
 			fprintf(stderr, "edgesim: unexpected argument '%s'\n",
 			    argv[i]);
@@ -116,7 +121,9 @@ cmd_run(int argc, char **argv)
 
 	if (parse_opts(argc, argv, &o, false) < 0)
 		return 2;
-	return server_run(o.config);
+	int rc = server_run(o.config, &o.edges);
+	strlist_free(&o.edges);
+	return rc;
 }
 
 static int

@@ -74,8 +74,14 @@ pin_parse(const char *text, struct pin *out, struct es_err *err)
 	out->len = 32;
 	size_t n = strlen(b64);
 	unsigned char buf[48];
+	char again[48];
+	/* EVP_DecodeBlock takes '=' anywhere and "==" (31 bytes) as 33
+	 * bytes: accept only the exact encoding of 32 bytes, which is also
+	 * the only spelling curl compares equal. */
 	if (n != 44 || b64[43] != '=' ||
-	    EVP_DecodeBlock(buf, (const unsigned char *)b64, (int)n) != 33)
+	    EVP_DecodeBlock(buf, (const unsigned char *)b64, (int)n) != 33 ||
+	    EVP_EncodeBlock((unsigned char *)again, buf, 32) != 44 ||
+	    memcmp(again, b64, 44) != 0)
 		return es_errf(err, "'%s': an spki pin is the base64 of a "
 		    "SHA-256 digest (44 characters ending in '=')", text);
 	memcpy(out->digest, buf, 32);

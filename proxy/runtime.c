@@ -78,7 +78,7 @@ runtime_build(struct config *cfg, uint64_t generation, struct es_err *err)
 		}
 		persona_id_init(&er->id, e->persona, e->sec.name,
 		    e->n_listen ? e->listen[0].host : NULL);
-		if (tls_server_init(&er->tls, cfg, e, err) < 0)
+		if (!e->disabled && tls_server_init(&er->tls, cfg, e, err) < 0)
 			goto fail;
 	}
 	return rt;

@@ -45,6 +45,7 @@ struct worker_thread {
 
 struct server {
 	const char *config_path;
+	const struct strlist *edges;    /* run only these (NULL: all) */
 	struct event_base *base;
 	struct worker_thread *wts;
 	int n_workers;
@@ -155,6 +156,8 @@ log_edges(const struct runtime *rt, int n_workers)
 		const struct conf_edge *e = cfg->edges[i];
 		struct sbuf addrs, hosts;
 		struct log_rec r;
+		if (e->disabled)
+			continue;
 		sbuf_init(&addrs);
 		sbuf_init(&hosts);
 		for (size_t j = 0; j < e->n_listen; j++)
@@ -188,6 +191,11 @@ reload(struct server *s)
 	struct config *cfg = config_load(s->config_path, &probs);
 	log_problems(&probs, s->config_path);
 	config_problems_free(&probs);
+	if (cfg && config_select_edges(cfg, s->edges, &err) < 0) {
+		log_error("%s", err.msg);
+		config_free(cfg);
+		cfg = NULL;
+	}
 	if (cfg == NULL) {
 		log_error("reload refused: %s is invalid; still serving the "
 		    "previous config", s->config_path);
@@ -351,7 +359,7 @@ stop_workers(struct server *s)
 }
 
 int
-server_run(const char *config_path)
+server_run(const char *config_path, const struct strlist *edges)
 {
 	struct conf_problems probs = { 0 };
 	struct server s;
@@ -359,6 +367,7 @@ server_run(const char *config_path)
 
 	memset(&s, 0, sizeof(s));
 	s.config_path = config_path;
+	s.edges = edges;
 	signal(SIGPIPE, SIG_IGN);
 	evthread_use_pthreads();
 
@@ -368,6 +377,12 @@ server_run(const char *config_path)
 		config_problems_free(&probs);
 		fprintf(stderr, "edgesim: %s is invalid; not starting\n",
 		    config_path);
+		return 2;
+	}
+	if (config_select_edges(cfg, edges, &err) < 0) {
+		config_problems_free(&probs);
+		fprintf(stderr, "edgesim: %s\n", err.msg);
+		config_free(cfg);
 		return 2;
 	}
 	if (log_open(cfg->global.log, cfg->global.log_format, &err) < 0) {

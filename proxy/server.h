@@ -7,8 +7,11 @@
 #ifndef EDGESIM_SERVER_H
 #define EDGESIM_SERVER_H
 
+struct strlist;
+
 /* Returns the process exit status: 0 after a clean stop, 1 when the edges
- * could not start, 2 for an invalid config. */
-int server_run(const char *config_path);
+ * could not start, 2 for an invalid config. edges (may be NULL or empty):
+ * run only these edges of the config. */
+int server_run(const char *config_path, const struct strlist *edges);
 
 #endif

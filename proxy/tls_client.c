@@ -77,6 +77,23 @@ info_cb(const SSL *ssl, int where, int ret)
 	}
 }
 
+/* Every TLS message the origin sends: enough to know whether it speaks TLS
+ * at all. */
+static void
+msg_cb(int write_p, int version, int content_type, const void *buf,
+    size_t len, SSL *ssl, void *arg)
+{
+	struct tls_client_obs *obs = SSL_get_app_data(ssl);
+
+	(void)version;
+	(void)buf;
+	(void)len;
+	(void)arg;
+	if (!write_p && obs && obs->magic == TLS_OBS_MAGIC &&
+	    (content_type == SSL3_RT_HANDSHAKE || content_type == SSL3_RT_ALERT))
+		obs->got_handshake_msg = true;
+}
+
 /* Called (on the client) when the origin asks for a certificate. */
 static int
 cert_cb(SSL *ssl, void *arg)
@@ -354,6 +371,7 @@ tls_client_init(struct tls_client *tc, const struct config *cfg,
 	SSL_CTX_set_verify(tc->ctx, SSL_VERIFY_PEER, NULL);
 	SSL_CTX_set_cert_verify_callback(tc->ctx, cert_verify_cb, tc);
 	SSL_CTX_set_info_callback(tc->ctx, info_cb);
+	SSL_CTX_set_msg_callback(tc->ctx, msg_cb);
 	/* The origin connection speaks HTTP/1.1, and says so. */
 	static const unsigned char h11[] = "\x08http/1.1";
 	SSL_CTX_set_alpn_protos(tc->ctx, h11, sizeof(h11) - 1);
@@ -528,8 +546,15 @@ tls_client_classify(const struct tls_client_obs *obs, unsigned long ssl_err,
 		    "common" : "no TLS version in common with the origin");
 		return ES_TLS_PROTOCOL_VERSION;
 	}
+	/* OpenSSL 3 reports a failed read() as an error of ERR_LIB_SYS
+	 * whose reason is the errno. */
+	if (ssl_err && ERR_GET_LIB(ssl_err) == ERR_LIB_SYS)
+		sock_errno = ERR_GET_REASON(ssl_err);
 	if (!obs->got_cert) {
-		if (obs->alert_received > 0)
+		if (obs->not_tls)
+			sbuf_adds(d, "the origin does not speak TLS: what it "
+			    "sent is not a TLS handshake");
+		else if (obs->alert_received > 0)
 			sbuf_addf(d, "alert %d %s", obs->alert_received,
 			    tls_alert_name(obs->alert_received));
 		else if (ssl_err && ERR_GET_REASON(ssl_err) ==

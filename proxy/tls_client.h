@@ -66,6 +66,8 @@ struct tls_client_obs {
 	int alert_received;             /* -1: none, else the description */
 	int alert_sent;
 	bool cert_requested;            /* the origin sent CertificateRequest */
+	bool got_handshake_msg;         /* any TLS handshake message arrived */
+	bool not_tls;                   /* bytes came, but no TLS handshake */
 	bool handshake_done;
 };
 

@@ -203,7 +203,8 @@ tunnel_start(struct conn *c)
 	c->req.id = worker_next_id(c->w);
 	c->req.host = host;
 	c->req.origin = runtime_origin(c->rt, host->origin);
-	persona_ref(&c->edge->id, ES_OK, clock_wall_ms() / 1000, c->req.id,
+	c->req.epoch = clock_wall_ms() / 1000;
+	persona_ref(&c->edge->id, ES_OK, c->req.epoch, c->req.id,
 	    c->req.ref, sizeof(c->req.ref));
 	evtimer_del(&c->timer);
 	bufferevent_disable(c->bev, EV_READ);
@@ -213,7 +214,9 @@ tunnel_start(struct conn *c)
 	char sni_buf[SNI_NAME_MAX + 1];
 	const char *sni = upstream_sni(c->req.origin, c->hello.sni_present ?
 	    c->hello.sni : NULL, sni_buf, sizeof(sni_buf));
-	if (upstream_get(c->w, c->rt, c->req.origin, e->sec.name, sni,
-	    c->req.ref, c->req.id, tunnel_ready, tunnel_failed, c, &up) == 1)
+	struct upstream_tag tag = { e->sec.name, &c->edge->id, c->req.id,
+	    c->req.epoch };
+	if (upstream_get(c->w, c->rt, c->req.origin, sni, false, &tag,
+	    tunnel_ready, tunnel_failed, c, &up) == 1)
 		tunnel_ready(c, up);
 }

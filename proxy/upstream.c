@@ -117,6 +117,16 @@ suggest_fix(struct upstream *up, struct upstream_failure *f)
 		snprintf(f->fix, sizeof(f->fix), "[origin %s] min_tls/max_tls to "
 		    "a version the origin accepts", n);
 		return;
+	case ES_TLS_ALERT:
+		if (up->obs.cert_requested)
+			snprintf(f->fix, sizeof(f->fix), "[origin %s] client_cert = "
+			    "a certificate the origin trusts (it refused the one "
+			    "sent)", n);
+		else
+			snprintf(f->fix, sizeof(f->fix), "check what the origin "
+			    "requires ([origin %s] ciphers, groups, min_tls, "
+			    "max_tls) against its TLS settings", n);
+		return;
 	default:
 		return;
 	}
@@ -126,13 +136,17 @@ static void
 log_origin_record(struct upstream *up, const struct upstream_failure *f)
 {
 	struct log_rec r;
-	SSL *ssl = up->bev ? bufferevent_openssl_get_ssl(up->bev) : NULL;
-	char hop[160];
+	SSL *ssl = up->bev && up->origin->has_tls ?
+	    bufferevent_openssl_get_ssl(up->bev) : NULL;
+	char hop[160], ref[96];
 
+	/* The same reference the viewer gets: the code is part of it. */
+	persona_ref(up->tag.pid, f ? f->code : ES_OK, up->tag.epoch,
+	    up->tag.req_id, ref, sizeof(ref));
 	log_begin(&r, "origin");
-	log_str(&r, "ref", up->ref);
-	log_hex(&r, "id", up->req_id);
-	snprintf(hop, sizeof(hop), "%s -> %s", up->hop_from,
+	log_str(&r, "ref", ref);
+	log_hex(&r, "id", up->tag.req_id);
+	snprintf(hop, sizeof(hop), "%s -> %s", up->tag.hop_from,
 	    up->origin->conf->sec.name);
 	log_str(&r, "hop", hop);
 	log_str(&r, "address", up->origin->conf->address);
@@ -194,6 +208,14 @@ log_origin_record(struct upstream *up, const struct upstream_failure *f)
 	log_end(&r);
 }
 
+void
+upstream_log_failure(struct upstream *up, struct upstream_failure *f)
+{
+	if (f->fix[0] == '\0')
+		suggest_fix(up, f);
+	log_origin_record(up, f);
+}
+
 static void
 fail(struct upstream *up, struct upstream_failure *f)
 {
@@ -248,6 +270,10 @@ handshake_event(struct bufferevent *bev, short what, void *arg)
 	if (what & BEV_EVENT_CONNECTED) {
 		up->state = UP_BUSY;
 		bufferevent_set_timeouts(up->bev, NULL, NULL);
+		/* From now on, an origin that closes without close_notify has
+		 * still closed (its body may run until close). During the
+		 * handshake this stays off, so a reset is told from a FIN. */
+		bufferevent_openssl_set_allow_dirty_shutdown(up->bev, 1);
 		log_origin_record(up, NULL);
 		up->ready(up->arg, up);
 		return;
@@ -268,6 +294,10 @@ handshake_event(struct bufferevent *bev, short what, void *arg)
 	while ((e = bufferevent_get_openssl_error(up->bev)) != 0)
 		;       /* drained: the first error is the cause */
 	ERR_clear_error();
+	SSL *ssl = bufferevent_openssl_get_ssl(up->bev);
+	BIO *rbio = ssl ? SSL_get_rbio(ssl) : NULL;
+	if (!up->obs.got_handshake_msg && rbio && BIO_number_read(rbio) > 0)
+		up->obs.not_tls = true;
 	sbuf_init(&d);
 	f.code = ES_ERR_FWD_SSL_HANDSHAKE;
 	f.reason = tls_client_classify(&up->obs, ssl_err,
@@ -280,7 +310,8 @@ handshake_event(struct bufferevent *bev, short what, void *arg)
 		snprintf(f.sub, sizeof(f.sub), "%s",
 		    errors_tls_reason_name(f.reason));
 	snprintf(f.detail, sizeof(f.detail), "%s", d.s ? d.s : "");
-	if (f.reason == ES_TLS_NO_CERTIFICATE && !up->sni_on)
+	if (f.reason == ES_TLS_NO_CERTIFICATE && !up->sni_on &&
+	    !up->obs.not_tls)
 		snprintf(f.detail + strlen(f.detail), sizeof(f.detail) -
 		    strlen(f.detail), "; no SNI was sent: an origin that "
 		    "serves several names (CloudFront does) needs SNI to choose "
@@ -314,8 +345,6 @@ tls_start(struct upstream *up)
 		return;
 	}
 	up->fd = -1;    /* the bufferevent owns it now */
-	/* An origin that closes without close_notify has still closed. */
-	bufferevent_openssl_set_allow_dirty_shutdown(up->bev, 1);
 	tv_from_ms(&tv, up->origin->conf->read_timeout_ms);
 	bufferevent_set_timeouts(up->bev, &tv, &tv);
 	bufferevent_setcb(up->bev, NULL, NULL, handshake_event, up);
@@ -508,14 +537,14 @@ upstream_release(struct upstream *up, bool reusable)
 
 int
 upstream_get(struct worker *w, struct runtime *rt, struct origin_rt *origin,
-    const char *hop_from, const char *sni, const char *ref, uint64_t req_id,
+    const char *sni, bool fresh, const struct upstream_tag *tag,
     upstream_ready_cb ready, upstream_failed_cb failed, void *arg,
     struct upstream **out)
 {
 	struct upstream *up;
 	size_t i = origin->conf->index;
 
-	if (w->rt == rt && i < w->n_pools) {
+	if (!fresh && w->rt == rt && i < w->n_pools) {
 		struct pool *p = &w->pools[i];
 		TAILQ_FOREACH(up, &p->idle, link) {
 			if (up->sni_on != (sni != NULL) ||
@@ -525,6 +554,7 @@ upstream_get(struct worker *w, struct runtime *rt, struct origin_rt *origin,
 			p->n_idle--;
 			up->state = UP_BUSY;
 			up->reused = true;
+			up->tag = *tag;
 			up->arg = arg;
 			up->ready = ready;
 			up->failed = failed;
@@ -539,15 +569,14 @@ upstream_get(struct worker *w, struct runtime *rt, struct origin_rt *origin,
 	up->w = w;
 	up->rt = runtime_ref(rt);
 	up->origin = origin;
-	up->hop_from = hop_from;
+	up->tag = *tag;
 	up->fd = -1;
 	up->t_start = clock_mono_ms();
 	up->ready = ready;
 	up->failed = failed;
 	up->arg = arg;
 	up->obs.alert_received = -1;
-	snprintf(up->ref, sizeof(up->ref), "%s", ref);
-	up->req_id = req_id;
+	up->obs.alert_sent = -1;
 	if (sni) {
 		up->sni_on = true;
 		snprintf(up->sni, sizeof(up->sni), "%s", sni);

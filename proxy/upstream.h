@@ -19,6 +19,7 @@
 #include <sys/socket.h>
 
 #include "errors.h"
+#include "persona.h"
 #include "runtime.h"
 #include "sni.h"
 #include "tls_client.h"
@@ -46,6 +47,14 @@ struct upstream_failure {
 	char fix[256];          /* the config line that would fix it, or "" */
 };
 
+/* Which request an upstream works for, as its log records spell it. */
+struct upstream_tag {
+	const char *hop_from;           /* the edge's name */
+	const struct persona_id *pid;   /* the edge's identity, for references */
+	uint64_t req_id;
+	int64_t epoch;                  /* seconds: when the request began */
+};
+
 typedef void (*upstream_ready_cb)(void *arg, struct upstream *up);
 typedef void (*upstream_failed_cb)(void *arg, struct upstream *up,
     const struct upstream_failure *f);
@@ -55,7 +64,7 @@ struct upstream {
 	struct worker *w;
 	struct runtime *rt;             /* ref */
 	struct origin_rt *origin;
-	const char *hop_from;           /* edge name, for logs */
+	struct upstream_tag tag;        /* the request it serves now */
 	enum upstream_state state;
 	struct bufferevent *bev;
 	int fd;                         /* during connect, before bev */
@@ -71,8 +80,6 @@ struct upstream {
 	bool reused;                    /* taken from the pool */
 	uint64_t requests;              /* carried so far */
 	int64_t t_start;
-	char ref[96];                   /* of the request that opened it */
-	uint64_t req_id;                /* of that request, for `edgesim explain` */
 	char pending_err[256];          /* a failure to report from the loop */
 	upstream_ready_cb ready;
 	upstream_failed_cb failed;
@@ -84,11 +91,13 @@ struct upstream {
  * An upstream to origin for sni (NULL: none). Returns 1 when one was idle in
  * the pool: *out is ready to use now, and no callback will come. Returns 0
  * when a new one is being set up: ready or failed will be called later
- * (never from within this call). ref tags the origin log record.
+ * (never from within this call). tag names the request in the origin's
+ * log record. fresh: never from the pool (a retry after a pooled
+ * connection died).
  */
 int upstream_get(struct worker *w, struct runtime *rt,
-    struct origin_rt *origin, const char *hop_from, const char *sni,
-    const char *ref, uint64_t req_id, upstream_ready_cb ready, upstream_failed_cb failed,
+    struct origin_rt *origin, const char *sni, bool fresh,
+    const struct upstream_tag *tag, upstream_ready_cb ready, upstream_failed_cb failed,
     void *arg, struct upstream **out);
 
 /*
@@ -111,6 +120,10 @@ void upstream_free(struct upstream *up);
  */
 void upstream_classify_broken(struct upstream *up, short what,
     bool got_bytes, struct upstream_failure *f);
+
+/* Log the origin record of a failure the owner found (a malformed
+ * response), with the fix when one is known. */
+void upstream_log_failure(struct upstream *up, struct upstream_failure *f);
 
 /* Drop every idle pooled connection of the worker. */
 void upstream_pool_flush(struct worker *w);

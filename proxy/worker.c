@@ -129,7 +129,7 @@ worker_listen(struct worker *w, struct runtime *rt, struct es_err *err)
 	 * nothing changes and the old config keeps serving. */
 	for (size_t i = 0; i < cfg->n_edges; i++) {
 		const struct conf_edge *e = cfg->edges[i];
-		for (size_t j = 0; j < e->n_listen; j++) {
+		for (size_t j = 0; !e->disabled && j < e->n_listen; j++) {
 			const struct conf_listen *cl = &e->listen[j];
 			if (listener_find(w->listeners, cl->host, cl->port) ||
 			    listener_find(fresh, cl->host, cl->port))
@@ -162,7 +162,7 @@ worker_listen(struct worker *w, struct runtime *rt, struct es_err *err)
 		l->keep = false;
 	for (size_t i = 0; i < cfg->n_edges; i++) {
 		const struct conf_edge *e = cfg->edges[i];
-		for (size_t j = 0; j < e->n_listen; j++) {
+		for (size_t j = 0; !e->disabled && j < e->n_listen; j++) {
 			l = listener_find(w->listeners, e->listen[j].host,
 			    e->listen[j].port);
 			l->edge_index = i;

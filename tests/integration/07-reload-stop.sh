@@ -1,0 +1,375 @@
+#!/usr/bin/env bash
+# SIGHUP reloads (a changed config, an invalid one, an edge added and
+# removed, reloads under traffic), graceful stop on SIGTERM (requests in
+# flight finish, new connections are refused, shutdown_timeout bounds it),
+# and `run` / `check` refusing invalid configs.
+. "$(dirname "$0")/../lib.sh"
+
+read -r AP CP XP P_HANG <<<"$(ports 4)"
+# A static root with a file too big to sit in the kernel's socket buffers:
+# a slow download of it is still in edgesim's hands for a while.
+mkdir -p "$T/site"
+cp "$PWD"/docs/demo-site/* "$T/site/"
+head -c $((16 * 1024 * 1024)) /dev/urandom >"$T/site/big.bin"
+BIG_SHA=$(sha256sum <"$T/site/big.bin" | cut -d' ' -f1)
+bg "$EDGESIM_TOOLS/badorigin" "$P_HANG" hang --seconds 60 >/dev/null 2>&1
+
+# write_conf FILE: the demo chain on this test's ports, changed by
+#   NEW_ALIAS=1   new.example.com becomes an alias of both hosts
+#   NEW_ROUTE=1   route /v2/* -> echo2 on the akamai host
+#   EXTRA_EDGE=1  a third edge, plain, on port XP, host extra.example.net
+#   SHUTDOWN      shutdown_timeout (default 5s)
+#   HANG_READ     read_timeout of the hanging origin (default 3s)
+#   ES_WORKERS    workers (default 1; the environment may set it)
+write_conf() {
+    local f=$1 alias_a="" alias_c="" route=""
+    [ "${NEW_ALIAS:-0}" = 1 ] && alias_a=" new.example.com" && alias_c=" new.example.com"
+    [ "${NEW_ROUTE:-0}" = 1 ] && route="route = /v2/* echo2"
+    cat >"$f" <<INI
+[edgesim]
+pki = $PKI
+log = $T/edgesim.log
+header_timeout = 2s
+shutdown_timeout = ${SHUTDOWN:-5s}
+workers = ${ES_WORKERS:-1}
+
+[resolve]
+d111111abcdef8.cloudfront.net = 127.0.0.1:$CP
+
+[edge akamai]
+persona = akamai
+listen = 127.0.0.1:$AP
+
+[host www.example.com]
+edge = akamai
+aliases = example.com$alias_a
+origin = cloudfront-dist
+$route
+
+[origin cloudfront-dist]
+address = d111111abcdef8.cloudfront.net:443
+sni = on
+verify = full
+
+[origin echo2]
+type = echo
+
+[edge cloudfront]
+persona = cloudfront
+listen = 127.0.0.1:$CP
+no_sni = reject
+default_cert = *.cloudfront.net
+
+[host d111111abcdef8.cloudfront.net]
+edge = cloudfront
+aliases = www.example.com api.example.com$alias_c
+origin = site
+route = /api/* api
+route = /hang/* hang
+
+[origin api]
+type = echo
+
+[origin site]
+type = static
+root = $T/site
+
+[origin hang]
+address = 127.0.0.1:$P_HANG
+tls = off
+read_timeout = ${HANG_READ:-3s}
+INI
+    if [ "${EXTRA_EDGE:-0}" = 1 ]; then
+        cat >>"$f" <<INI
+
+[edge extra]
+persona = plain
+listen = 127.0.0.1:$XP
+
+[host extra.example.net]
+edge = extra
+origin = api
+INI
+    fi
+}
+
+# log_mark / check_log_since MARK WHAT PATTERN: a log line written after
+# MARK matches PATTERN (ERE); waits at most 3 s.
+log_mark() { wc -l <"$ES_LOG"; }
+check_log_since() {
+    local mark=$1 what=$2 pat=$3 i
+    for i in $(seq 1 30); do
+        tail -n +"$((mark + 1))" "$ES_LOG" | grep -qE -- "$pat" && { ok "$what"; return; }
+        sleep 0.1
+    done
+    not_ok "$what: no new log line matches /$pat/"
+    diag "$(tail -n 5 "$ES_LOG" | cut -c1-400)"
+}
+
+# hup_and_wait: SIGHUP, then wait (at most 5 s) for the outcome in the log.
+hup_and_wait() {
+    local m
+    m=$(log_mark)
+    kill -HUP "$ES_PID"
+    for _ in $(seq 1 50); do
+        tail -n +"$((m + 1))" "$ES_LOG" | grep -qE 'reloaded: generation|reload refused' && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && echo yes || echo no; }
+
+CONF="$T/reload.ini"
+write_conf "$CONF"
+es_start "$CONF" || exit 1
+ES_LOG="$T/edgesim.log"
+
+ecurl www.example.com "$AP" /api/before >/dev/null
+check_eq "before any reload: 200 through the chain" 200 "$(status)"
+
+# --- a changed config: a new route and a new alias -------------------------
+ecurl www.example.com "$AP" /v2/x >/dev/null
+check_eq "before the reload, /v2/x goes to the static site: 404" 404 "$(status)"
+ecurl new.example.com "$AP" /api/x >/dev/null
+check_eq "before the reload, new.example.com is no name of the akamai edge's certificate (curl 000)" 000 "$(status)"
+
+NEW_ROUTE=1 NEW_ALIAS=1 write_conf "$CONF"
+m=$(log_mark)
+hup_and_wait
+check_log_since "$m" "SIGHUP with a valid config: the log says reloaded" \
+    'info msg="reloaded: generation 2"'
+body=$(ecurl www.example.com "$AP" /v2/x)
+check_eq "after the reload, the new route answers: 200" 200 "$(status)"
+check_contains "after the reload, /v2/* goes to the new origin echo2" "$body" '"origin":"echo2"'
+body=$(ecurl new.example.com "$AP" /api/x)
+check_eq "after the reload, the new alias is served through both edges: 200" 200 "$(status)"
+check_contains "the new alias reached the inner edge's echo" "$body" \
+    "[\"Host\",\"new.example.com:$AP\"]"
+
+# --- an invalid config is refused, the old one keeps serving ---------------
+cp "$CONF" "$T/good.ini"
+bad_line=$(($(wc -l <"$CONF") + 3))   # the "type = teapot" line
+printf '\n[origin broken]\ntype = teapot\n' >>"$CONF"
+m=$(log_mark)
+hup_and_wait
+check_log_since "$m" "SIGHUP with an invalid config: the reload is refused" \
+    'reload refused: .*reload\.ini is invalid'
+# The record names the file and the line, as FILE:LINE or as file= line=.
+check_log_since "$m" "the refusal names the file and the line ($bad_line) of the problem" \
+    "(reload\\.ini:$bad_line:|file=[^ ]*reload\\.ini line=$bad_line ).*teapot"
+ecurl www.example.com "$AP" /api/after-bad >/dev/null
+check_eq "after a refused reload, the old config serves: 200" 200 "$(status)"
+body=$(ecurl www.example.com "$AP" /v2/still)
+check_contains "after a refused reload, the last good config's route still answers" "$body" \
+    '"origin":"echo2"'
+check_alive "after a refused reload"
+cp "$T/good.ini" "$CONF"
+
+# --- an edge added on a new port, then removed -----------------------------
+check_eq "before: nothing listens on the extra edge's port" no "$(listening "$XP")"
+NEW_ROUTE=1 NEW_ALIAS=1 EXTRA_EDGE=1 write_conf "$CONF"
+m=$(log_mark)
+hup_and_wait
+check_log_since "$m" "the reload with a new edge is logged with its listener" \
+    "edge edge=extra persona=plain mode=http listen=127\\.0\\.0\\.1:$XP"
+check_eq "the added edge listens" yes "$(listening "$XP")"
+body=$(ecurl extra.example.net "$XP" /hello)
+check_eq "the added edge serves its host: 200" 200 "$(status)"
+check_contains "the added edge's host reaches its origin" "$body" '"edge":"extra"'
+ecurl www.example.com "$AP" /api/x >/dev/null
+check_eq "the old edges still serve while a new one is added: 200" 200 "$(status)"
+NEW_ROUTE=1 NEW_ALIAS=1 write_conf "$CONF"
+hup_and_wait
+check_eq "the removed edge no longer listens" no "$(listening "$XP")"
+ecurl www.example.com "$AP" /api/x >/dev/null
+check_eq "the remaining edges serve after the removal: 200" 200 "$(status)"
+
+# --- reloads under traffic --------------------------------------------------
+# 200 sequential requests through both edges while 5 SIGHUPs arrive 0.2 s
+# apart: a reload must not cost a single request.
+traffic() {
+    local fails=0 i code
+    for i in $(seq 1 200); do
+        code=$(curl -sS --max-time 5 --cacert "$PKI/ca.pem" \
+            --resolve "www.example.com:$AP:127.0.0.1" -o /dev/null \
+            -w '%{http_code}' "https://www.example.com:$AP/api/n$i" 2>>"$T/traffic.err")
+        if [ "$code" != 200 ]; then
+            fails=$((fails + 1))
+            echo "request $i: $code" >>"$T/traffic.fail"
+        fi
+    done
+    echo "$fails" >"$T/traffic.n"
+}
+m=$(log_mark)
+traffic &
+TRAFFIC=$!
+PIDS+=("$TRAFFIC")
+sleep 0.3
+for _ in 1 2 3 4 5; do
+    kill -HUP "$ES_PID"
+    sleep 0.2
+done
+for _ in $(seq 1 600); do
+    kill -0 "$TRAFFIC" 2>/dev/null || break
+    sleep 0.1
+done
+wait "$TRAFFIC" 2>/dev/null
+check_eq "200 requests during 5 reloads: no failure" 0 "$(cat "$T/traffic.n" 2>/dev/null || echo 'not finished')"
+if [ -s "$T/traffic.fail" ]; then
+    diag "$(head -n 5 "$T/traffic.fail")"
+    diag "$(tail -n +"$((m + 1))" "$ES_LOG" | grep -E 'status=5[0-9][0-9]' | head -n 3 | cut -c1-400)"
+fi
+check_eq "the 5 reloads all happened" 5 \
+    "$(tail -n +"$((m + 1))" "$ES_LOG" | grep -c 'reloaded: generation')"
+check_alive "after reloads under traffic"
+
+# --- a reload during a slow download ---------------------------------------
+# The static origin has queued the whole 16 MiB file when the reload comes;
+# the viewer reads at 10 MB/s. The old config's connections finish what they
+# do: the download must arrive whole, directly and through both edges.
+slow_download() {   # slow_download HOST PORT OUT: prints "rc code size"
+    curl -sS --max-time 10 --limit-rate 10M --cacert "$PKI/ca.pem" \
+        --resolve "$1:$2:127.0.0.1" -o "$3" -w '%{http_code} %{size_download}' \
+        "https://$1:$2/big.bin" 2>>"$T/dl.err"
+    echo " $?"
+}
+for via in cloudfront akamai; do
+    [ $via = akamai ] && port=$AP || port=$CP
+    slow_download www.example.com "$port" "$T/dl.$via" >"$T/dl.$via.res" &
+    DL=$!
+    PIDS+=("$DL")
+    sleep 0.3
+    hup_and_wait
+    wait "$DL"
+    check_eq "SIGHUP during a slow 16 MiB download ($via edge): it completes (status, bytes, curl exit)" \
+        "200 16777216 0" "$(cat "$T/dl.$via.res")"
+    check_eq "... and arrives intact (sha256)" "$BIG_SHA" \
+        "$(sha256sum <"$T/dl.$via" | cut -d' ' -f1)"
+    rm -f "$T/dl.$via"
+done
+check_alive "after reloads during downloads"
+
+# --- graceful stop ----------------------------------------------------------
+# A request whose origin hangs (read_timeout 3s) is in flight when SIGTERM
+# comes: it still gets its 504, new connections are refused, and the
+# process exits 0 once it is done, within shutdown_timeout (5s).
+start=$(date +%s%N)
+(
+    ecurl www.example.com "$AP" /hang/slow >/dev/null
+    echo $? >"$T/inflight.rc"
+    cp "$T/status" "$T/inflight.status"
+    cp "$T/headers" "$T/inflight.headers"
+    echo $(( ($(date +%s%N) - start) / 1000000 )) >"$T/inflight.ms"
+) &
+INFLIGHT=$!
+PIDS+=("$INFLIGHT")
+slow_download www.example.com "$AP" "$T/dl.term" >"$T/dl.term.res" &
+DL=$!
+PIDS+=("$DL")
+wait_for "$ES_LOG" 'hop="cloudfront -> hang" .*result=ok' 3
+sleep 0.2
+term_at=$(date +%s%N)
+kill -TERM "$ES_PID"
+sleep 0.3
+check_eq "after SIGTERM, the akamai edge refuses new connections" no "$(listening "$AP")"
+check_eq "after SIGTERM, the cloudfront edge refuses new connections" no "$(listening "$CP")"
+check_eq "the process is still there while the request is in flight" yes \
+    "$(kill -0 "$ES_PID" 2>/dev/null && echo yes)"
+for _ in $(seq 1 100); do
+    kill -0 "$ES_PID" 2>/dev/null || break
+    sleep 0.1
+done
+exit_ms=$(( ($(date +%s%N) - term_at) / 1000000 ))
+wait "$ES_PID"
+ES_STATUS=$?
+wait "$INFLIGHT" 2>/dev/null
+wait "$DL" 2>/dev/null
+check_eq "a slow 16 MiB download in flight at SIGTERM completes (status, bytes, curl exit)" \
+    "200 16777216 0" "$(cat "$T/dl.term.res")"
+check_eq "... and arrives intact (sha256)" "$BIG_SHA" "$(sha256sum <"$T/dl.term" | cut -d' ' -f1)"
+rm -f "$T/dl.term"
+check_eq "the in-flight request got its response: 504" 504 "$(cat "$T/inflight.status" 2>/dev/null)"
+check_eq "... ERR_READ_TIMEOUT, after read_timeout" ERR_READ_TIMEOUT \
+    "$(grep -i '^X-Edgesim-Error:' "$T/inflight.headers" 2>/dev/null | cut -d: -f2- | sed 's/^ *//;s/\r$//;s/;.*//')"
+check_eq "SIGTERM with a request in flight: exit status 0" 0 "$ES_STATUS"
+check_eq "the process exited after the request ended, within shutdown_timeout 5s (${exit_ms}ms after SIGTERM)" yes \
+    "$([ "$exit_ms" -ge 2000 ] && [ "$exit_ms" -lt 5000 ] && echo yes)"
+check_log_since 0 "SIGTERM is logged" 'SIGTERM: finishing requests in flight'
+check_log_since 0 "the stop is logged" 'msg=stopped'
+
+# shutdown_timeout = 1s and a request that would hang for 10 s: the
+# process exits anyway, with status 0, about 1 s after SIGTERM.
+read -r AP CP XP <<<"$(ports 3)"
+SHUTDOWN=1s HANG_READ=10s write_conf "$T/stop.ini"
+es_start "$T/stop.ini" stop || exit 1
+ES_LOG="$T/edgesim.log"
+m=$(log_mark)
+(
+    ecurl www.example.com "$AP" /hang/slow >/dev/null
+    echo $? >"$T/cut.rc"
+) &
+CUT=$!
+PIDS+=("$CUT")
+for _ in $(seq 1 30); do
+    [ "$(tail -n +"$((m + 1))" "$ES_LOG" | grep -c 'hop="cloudfront -> hang" .*result=ok')" -ge 1 ] && break
+    sleep 0.1
+done
+sleep 0.2
+term_at=$(date +%s%N)
+kill -TERM "$ES_PID"
+for _ in $(seq 1 100); do
+    kill -0 "$ES_PID" 2>/dev/null || break
+    sleep 0.1
+done
+exit_ms=$(( ($(date +%s%N) - term_at) / 1000000 ))
+wait "$ES_PID"
+ES_STATUS=$?
+check_eq "shutdown_timeout 1s with a request hanging: exit status 0" 0 "$ES_STATUS"
+check_eq "the process exited about shutdown_timeout after SIGTERM (${exit_ms}ms)" yes \
+    "$([ "$exit_ms" -ge 800 ] && [ "$exit_ms" -lt 2500 ] && echo yes)"
+check_log_since "$m" "the forced stop is logged" 'shutdown_timeout: closing [0-9]+ connections still busy'
+for _ in $(seq 1 30); do
+    kill -0 "$CUT" 2>/dev/null || break
+    sleep 0.1
+done
+check_eq "the cut request's client saw its connection end (not left hanging)" no \
+    "$(kill -0 "$CUT" 2>/dev/null && echo yes || echo no)"
+wait "$CUT" 2>/dev/null
+check_eq "... with no response (curl exit 52, empty reply)" 52 "$(cat "$T/cut.rc" 2>/dev/null)"
+
+# --- run and check refuse an invalid config ---------------------------------
+cat >"$T/three.ini" <<INI
+[edgesim]
+pki = $PKI
+header_timeout = forever
+
+[edge a]
+persona = nope
+listen = 127.0.0.1:$AP
+
+[host h.example]
+edge = a
+origin = o
+
+[origin o]
+type = echo
+bogus_key = 1
+INI
+timeout 10 "$EDGESIM" run -c "$T/three.ini" >"$T/run.out" 2>"$T/run.err"
+rc=$?
+check_eq "run on an invalid config: exit status 2" 2 "$rc"
+check_contains "run names FILE:LINE of the problem on stderr" "$(cat "$T/run.err")" \
+    "$T/three.ini:6: [edge a] persona: 'nope'"
+check_eq "run did not start listening" no "$(listening "$AP")"
+out=$(timeout 10 "$EDGESIM" check -c "$T/three.ini" 2>&1)
+rc=$?
+check_eq "check on a config with 3 problems: exit status 2" 2 "$rc"
+check_eq "check lists all 3 problems as FILE:LINE: lines" 3 \
+    "$(grep -cE "^$(sed 's/[.]/\\./g' <<<"$T")/three\\.ini:[0-9]+: " <<<"$out")"
+check_contains "problem 1: the duration, line 3" "$out" "$T/three.ini:3: [edgesim] header_timeout"
+check_contains "problem 2: the persona, line 6" "$out" "$T/three.ini:6: [edge a] persona"
+check_contains "problem 3: the unknown key, line 15" "$out" "$T/three.ini:15: [origin o] unknown key 'bogus_key'"
+
+check_eq "no sanitizer report in the log (make check-asan)" 0 \
+    "$(cat "$T"/*.log | grep -cE 'AddressSanitizer|LeakSanitizer|runtime error:')"
