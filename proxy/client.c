@@ -262,7 +262,9 @@ client_run(const struct client_opts *o, struct client_result *r)
 	    sel ? (const char *)sel : "");
 	record_chain(ssl, o, r);
 	rc = 0;
-	if (o->path) {
+	if (o->strict && (r->verify_result != X509_V_OK || !r->name_ok))
+		rc = -1;        /* a real client stops here */
+	else if (o->path) {
 		http_exchange(ssl, o, r);
 		if (r->http_error[0])
 			rc = -1;

@@ -31,6 +31,8 @@ struct client_opts {
 	int min_tls;                    /* 0: library default */
 	int max_tls;
 	int timeout_ms;                 /* per step; 0: 5000 */
+	bool strict;                    /* like a browser: no request when the
+	                                   chain or the name does not verify */
 	/* HTTP: when path is set, a request is sent after the handshake. */
 	const char *method;             /* default GET */
 	const char *path;

@@ -28,6 +28,7 @@
 
 #include "certinfo.h"
 #include "config_keys.h"
+#include "pin.h"
 #include "sni.h"
 
 #define CONF_FILE_MAX (1024 * 1024)
@@ -99,6 +100,16 @@ key_line(const struct conf_sec *sec, const char *key)
 	if (k && sec->key_line[conf_key_index(k)])
 		return sec->key_line[conf_key_index(k)];
 	return sec->line;
+}
+
+/* The line to blame for min_tls > max_tls: min_tls where it was written,
+ * else max_tls (a max_tls below the default min_tls), else the header. */
+static int
+tls_range_line(const struct conf_sec *sec)
+{
+	int line = key_line(sec, "min_tls");
+
+	return line != sec->line ? line : key_line(sec, "max_tls");
 }
 
 /* --- pass one: sections --- */
@@ -235,6 +246,11 @@ section_begin(struct parse_state *st, const char *hdr)
 		ERR(st, st->line, "[%s] takes no name (found '%s')", text, name);
 		return;
 	}
+	/* "a.example." is "a.example": without its root dot, a host name
+	 * compares, issues and matches like the same name written without. */
+	if (kind == CONF_SEC_HOST && name && strlen(name) > 1 &&
+	    name[strlen(name) - 1] == '.')
+		name[strlen(name) - 1] = '\0';
 	if (name && !section_name_valid(kind, name)) {
 		ERR(st, st->line, "[%s %s]: %s", text, name,
 		    kind == CONF_SEC_HOST ? "not a valid host name" :
@@ -336,10 +352,13 @@ reader(char *out, int num, void *stream)
 		/* blank or comment */
 	} else if (indented && st->have_key) {
 		/* inih will pass it as a continuation of the previous key,
-		 * without stripping an inline comment: strip it here. */
+		 * without stripping an inline comment: strip it here. One
+		 * blank is the indentation inih needs: the line had at least
+		 * one, so the value (up to limit - 1 bytes) still fits in out
+		 * (num bytes); two would cut the last byte of a long one. */
 		st->continuation = true;
 		strip_inline_comment(t);
-		snprintf(out, (size_t)num, "  %s\n", str_trim(t));
+		snprintf(out, (size_t)num, " %s\n", str_trim(t));
 		return out;
 	} else if (*t == '[') {
 		char *close = strchr(t, ']');
@@ -390,10 +409,16 @@ resolve_add(struct parse_state *st, const char *name, const char *value)
 		    name, prev->line);
 		return;
 	}
-	if (parse_hostport(value, host, sizeof(host), &port, -1, &err) < 0 &&
-	    parse_hostport(value, host, sizeof(host), &port, 0, &err) < 0) {
-		ERR(st, st->line, "[resolve] %s: %s", name, err.msg);
-		return;
+	/* ADDR:PORT, or ADDR alone (port 0: keep the origin's). A default
+	 * port of 0 would make parse_hostport require one, so parse with a
+	 * placeholder: a value with a valid port passed the first call. */
+	if (parse_hostport(value, host, sizeof(host), &port, -1, &err) < 0) {
+		if (parse_hostport(value, host, sizeof(host), &port, 1,
+		    &err) < 0) {
+			ERR(st, st->line, "[resolve] %s: %s", name, err.msg);
+			return;
+		}
+		port = 0;
 	}
 	unsigned char buf[16];
 	if (inet_pton(AF_INET, host, buf) != 1 &&
@@ -691,7 +716,7 @@ check_edges(struct parse_state *st)
 			e->n_listen++;
 		}
 		if (e->min_tls > e->max_tls)
-			ERR(st, key_line(&e->sec, "min_tls"), "%s min_tls %s is "
+			ERR(st, tls_range_line(&e->sec), "%s min_tls %s is "
 			    "above max_tls %s", label,
 			    config_tls_version_name(e->min_tls),
 			    config_tls_version_name(e->max_tls));
@@ -714,34 +739,47 @@ check_hosts(struct parse_state *st)
 		struct conf_host *h = cfg->hosts[i];
 		sec_label(&h->sec, label, sizeof(label));
 		check_required(st, &h->sec);
+		/* "edge =" sets the key to an empty list: a host no edge
+		 * serves, which check_required cannot see. */
+		if (key_line(&h->sec, "edge") != h->sec.line &&
+		    h->edge_names.n == 0)
+			ERR(st, key_line(&h->sec, "edge"), "%s edge: needs a value",
+			    label);
 
-		if (h->edge_name) {
-			h->edge = config_find_edge(cfg, h->edge_name);
-			if (h->edge == NULL) {
+		/* A host may be served by several edges (edge nodes). */
+		for (size_t k = 0; k < h->edge_names.n; k++) {
+			const char *en = h->edge_names.v[k];
+			int line = h->edge_names.line[k];
+			struct conf_edge *e = config_find_edge(cfg, en);
+			if (e == NULL) {
 				const char *best = NULL;
 				size_t best_d = SIZE_MAX;
 				for (size_t j = 0; j < cfg->n_edges; j++) {
-					size_t d = str_distance(h->edge_name,
+					size_t d = str_distance(en,
 					    cfg->edges[j]->sec.name);
 					if (d < best_d) {
 						best_d = d;
 						best = cfg->edges[j]->sec.name;
 					}
 				}
-				if (best && best_d <= strlen(h->edge_name) / 3 + 1)
-					ERR(st, key_line(&h->sec, "edge"), "%s edge "
-					    "'%s' is not defined; did you mean '%s'?",
-					    label, h->edge_name, best);
+				if (best && best_d <= strlen(en) / 3 + 1)
+					ERR(st, line, "%s edge '%s' is not defined; "
+					    "did you mean '%s'?", label, en, best);
 				else
-					ERR(st, key_line(&h->sec, "edge"), "%s edge "
-					    "'%s' is not defined (no [edge %s])",
-					    label, h->edge_name, h->edge_name);
-			} else {
-				struct conf_edge *e = h->edge;
-				e->hosts = xrealloc(e->hosts,
-				    (e->n_hosts + 1) * sizeof(*e->hosts));
-				e->hosts[e->n_hosts++] = h;
+					ERR(st, line, "%s edge '%s' is not defined (no "
+					    "[edge %s])", label, en, en);
+				continue;
 			}
+			bool dup = false;
+			for (size_t j = 0; j < e->n_hosts; j++)
+				dup = dup || e->hosts[j] == h;
+			if (dup) {
+				ERR(st, line, "%s edge '%s' is listed twice", label, en);
+				continue;
+			}
+			e->hosts = xrealloc(e->hosts,
+			    (e->n_hosts + 1) * sizeof(*e->hosts));
+			e->hosts[e->n_hosts++] = h;
 		}
 		if (h->origin_name) {
 			h->origin = config_find_origin(cfg, h->origin_name);
@@ -751,7 +789,10 @@ check_hosts(struct parse_state *st)
 				    h->origin_name, h->origin_name);
 		}
 		for (size_t j = 0; j < h->aliases.n; j++) {
-			str_lower(h->aliases.v[j]);
+			/* Lowercase, without a root dot, as host names. */
+			char *a = str_lower(h->aliases.v[j]);
+			if (strlen(a) > 1 && a[strlen(a) - 1] == '.')
+				a[strlen(a) - 1] = '\0';
 			if (!sni_name_valid(h->aliases.v[j],
 			    strlen(h->aliases.v[j])))
 				ERR(st, h->aliases.line[j], "%s aliases: '%s' is not "
@@ -837,7 +878,11 @@ check_edge_names(struct parse_state *st)
 				else if (owner == NULL)
 					sni_table_add(&seen, nm, a > 0, h);
 			}
-			if (e->strict_aliases && h->cert.source != CERT_NONE) {
+			/* An unreadable cert file was reported by check_hosts:
+			 * there are no SANs to check, and no second error. */
+			if (e->strict_aliases && h->cert.source != CERT_NONE &&
+			    (h->cert.source != CERT_FILE ||
+			    file_readable(h->cert.cert_file))) {
 				struct strlist sans = { 0 };
 				if (cert_sans(h, &sans, &err) < 0) {
 					ERR(st, h->cert.line, "[host %s] cert: %s",
@@ -859,11 +904,13 @@ check_edge_names(struct parse_state *st)
 						ERR(st, names.line[a], "[host %s] "
 						    "alias '%s' is not covered by "
 						    "the host's certificate (SANs: "
-						    "%s). strict_aliases: the "
-						    "certificate that is attached "
-						    "must cover every alternate "
-						    "domain name (CNAME), as "
-						    "CloudFront requires since 2019",
+						    "%s): the certificate that is "
+						    "attached to your distribution "
+						    "doesn't cover the alternate "
+						    "domain name (CNAME) that you're "
+						    "trying to add (CloudFront's "
+						    "rule since 2019; strict_aliases "
+						    "= yes)",
 						    h->sec.name, names.v[a],
 						    list.s ? list.s : "none");
 						sbuf_free(&list);
@@ -958,8 +1005,8 @@ check_origins(struct parse_state *st)
 				    "%s", label, err.msg);
 		} else if (o->address) {
 			WARN(st, key_line(&o->sec, "address"), "%s address is "
-			    "ignored: a %s origin is built in", label,
-			    o->type == ORIGIN_TYPE_ECHO ? "echo" : "static");
+			    "ignored: %s origin is built in", label,
+			    o->type == ORIGIN_TYPE_ECHO ? "an echo" : "a static");
 		}
 		if (o->type == ORIGIN_TYPE_STATIC) {
 			struct stat sb;
@@ -1032,7 +1079,7 @@ check_origins(struct parse_state *st)
 			ERR(st, key_line(&o->sec, "crl"), "%s crl: cannot read "
 			    "'%s': %s", label, o->crl, strerror(errno));
 		if (o->min_tls > o->max_tls)
-			ERR(st, key_line(&o->sec, "min_tls"), "%s min_tls %s is "
+			ERR(st, tls_range_line(&o->sec), "%s min_tls %s is "
 			    "above max_tls %s", label,
 			    config_tls_version_name(o->min_tls),
 			    config_tls_version_name(o->max_tls));
@@ -1040,6 +1087,14 @@ check_origins(struct parse_state *st)
 			if (!sni_name_valid(o->names.v[j], strlen(o->names.v[j])))
 				ERR(st, o->names.line[j], "%s names: '%s' is not a "
 				    "valid host name", label, o->names.v[j]);
+		/* A pin tls_client_init would refuse at start-up is a config
+		 * error, so that `edgesim check` reports it. */
+		for (size_t j = 0; j < o->pins.n; j++) {
+			struct pin pin;
+			if (pin_parse(o->pins.v[j], &pin, &err) < 0)
+				ERR(st, o->pins.line[j], "%s pin: %s", label,
+				    err.msg);
+		}
 		if (o->type == ORIGIN_TYPE_PROXY && o->tls) {
 			if (o->verify == VERIFY_PIN && o->pins.n == 0 &&
 			    o->pin_refresh_ms == 0)

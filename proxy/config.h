@@ -195,8 +195,7 @@ struct conf_route {
 
 struct conf_host {
 	struct conf_sec sec;    /* sec.name is the host name, lowercased */
-	char *edge_name;
-	struct conf_edge *edge;
+	struct strlist edge_names;      /* the edges (nodes) that serve it */
 	struct strlist aliases; /* lowercased */
 	char *cert_text;
 	char *key_file;

@@ -151,8 +151,10 @@ const struct conf_key conf_keys[] = {
 	  0, "Key exchange groups, colon separated (`X25519:P-256`)." },
 
 	/* [host NAME] */
-	{ CONF_SEC_HOST, "edge", CONF_T_STRING, H(edge_name), 0, 0, NULL, NULL,
-	  CONF_F_REQUIRED, "The edge that serves this host." },
+	{ CONF_SEC_HOST, "edge", CONF_T_WORDS, H(edge_names), 0, 0, NULL, NULL,
+	  CONF_F_REQUIRED,
+	  "The edge that serves this host, or several (blank separated): "
+	  "edge nodes of one CDN serving the same site." },
 	{ CONF_SEC_HOST, "aliases", CONF_T_WORDS, H(aliases), 0, 0, NULL, NULL,
 	  0,
 	  "Other names of the host (CloudFront's alternate domain names), "
@@ -217,9 +219,10 @@ const struct conf_key conf_keys[] = {
 	  "accepts." },
 	{ CONF_SEC_ORIGIN, "pin_refresh", CONF_T_DURATION, O(pin_refresh_ms), 0,
 	  365 * MS_DAY, NULL, "0", 0,
-	  "Learned pinning: when > 0, the first handshake records the leaf's "
-	  "SHA-1 and later ones must match it until this long has passed, "
-	  "when it is learned again." },
+	  "Learned pinning: when > 0, each edge's first handshake records the "
+	  "leaf's SHA-1 and later ones must match it until this long has "
+	  "passed, when it is learned again (each edge, like each CDN node, "
+	  "keeps its own)." },
 	{ CONF_SEC_ORIGIN, "host_header", CONF_T_STRING, O(host_header_text), 0,
 	  0, NULL, NULL, 0,
 	  "The Host sent to the origin: `incoming` (as the viewer sent it), "

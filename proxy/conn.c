@@ -730,8 +730,8 @@ request_origin(struct conn *c, bool fresh)
 	const char *sni = upstream_sni(c->req.origin, c->req.host_hdr, sni_buf,
 	    sizeof(sni_buf));
 	struct upstream *up = NULL;
-	struct upstream_tag tag = { c->edge->conf->sec.name, &c->edge->id,
-	    c->req.id, c->req.epoch };
+	struct upstream_tag tag = { c->edge->conf->sec.name,
+	    c->edge->conf->index, &c->edge->id, c->req.id, c->req.epoch };
 
 	c->state = CONN_ORIGIN_WAIT;
 	/* The body stays in the viewer's buffer until the origin is there. */
@@ -1125,16 +1125,65 @@ conn_write(struct bufferevent *bev, void *arg)
 	}
 }
 
+/*
+ * Keep the first bytes a viewer sends, to recognise plain HTTP on a TLS
+ * port whatever its method (OpenSSL only knows GET, POST, HEAD and PUT).
+ * Installed on the socket BIO for the handshake only.
+ */
+static long
+first_bytes_cb(BIO *b, int oper, const char *argp, size_t len, int argi,
+    long argl, int ret, size_t *processed)
+{
+	struct conn *c = (struct conn *)BIO_get_callback_arg(b);
+
+	(void)len;
+	(void)argi;
+	(void)argl;
+	if (oper == (BIO_CB_READ | BIO_CB_RETURN) && ret > 0 && processed &&
+	    c && c->magic == CONN_MAGIC && c->n_first < sizeof(c->first_bytes)) {
+		size_t n = *processed;
+		if (n > sizeof(c->first_bytes) - c->n_first)
+			n = sizeof(c->first_bytes) - c->n_first;
+		memcpy(c->first_bytes + c->n_first, argp, n);
+		c->n_first += n;
+	}
+	return ret;
+}
+
+/*
+ * "DELETE /", "OPTIONS ", "CONNECT ": an HTTP method and a space. OpenSSL
+ * read only a record header (5 bytes) before giving up, so the rest of
+ * the line is still in the socket: peek at it.
+ */
+static bool
+looks_like_http(struct conn *c)
+{
+	char buf[24];
+	size_t n = c->n_first;
+	size_t i = 0;
+
+	memcpy(buf, c->first_bytes, n);
+	ssize_t more = recv(c->fd, buf + n, sizeof(buf) - n, MSG_PEEK |
+	    MSG_DONTWAIT);
+	if (more > 0)
+		n += (size_t)more;
+	while (i < n && buf[i] >= 'A' && buf[i] <= 'Z')
+		i++;
+	return i >= 3 && i < n && buf[i] == ' ';
+}
+
 /* Answer plain HTTP on a TLS port in plain HTTP, as nginx does. */
 static void
 reply_plain_http(struct conn *c)
 {
-	static const char msg[] =
-	    "HTTP/1.1 400 Bad Request\r\nServer: edgesim\r\n"
-	    "Content-Type: text/plain\r\nContent-Length: 64\r\n"
-	    "Connection: close\r\n\r\n"
-	    "400 Bad Request: a plain HTTP request was sent to a TLS port.\n\n\n";
-	ssize_t w = send(c->fd, msg, sizeof(msg) - 1, MSG_NOSIGNAL);
+	static const char body[] = "400 Bad Request: a plain HTTP request was "
+	    "sent to a TLS port; use https://\n";
+	char msg[512];
+	int n = snprintf(msg, sizeof(msg), "HTTP/1.1 400 Bad Request\r\n"
+	    "Server: edgesim\r\nContent-Type: text/plain\r\n"
+	    "Content-Length: %zu\r\nConnection: close\r\n\r\n%s",
+	    sizeof(body) - 1, body);
+	ssize_t w = send(c->fd, msg, (size_t)n, MSG_NOSIGNAL);
 	(void)w;
 }
 
@@ -1145,6 +1194,9 @@ handshake_done(struct conn *c)
 	int64_t ms = glob(c)->idle_timeout_ms;
 
 	evtimer_del(&c->timer);
+	SSL *ssl = bufferevent_openssl_get_ssl(c->bev);
+	if (ssl)
+		BIO_set_callback_ex(SSL_get_rbio(ssl), NULL);
 	/* A viewer that stops reading may not hold an origin forever. */
 	tv.tv_sec = (time_t)(ms / 1000);
 	tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
@@ -1191,7 +1243,9 @@ handshake_failed(struct conn *c, short what)
 	default:
 		break;
 	}
-	if (e && ERR_GET_REASON(e) == SSL_R_HTTP_REQUEST) {
+	if ((e && (ERR_GET_REASON(e) == SSL_R_HTTP_REQUEST ||
+	    ERR_GET_REASON(e) == SSL_R_HTTPS_PROXY_REQUEST)) ||
+	    looks_like_http(c)) {
 		log_tls_failure(c, "plain HTTP on a TLS port: answered 400 in "
 		    "plain text");
 		reply_plain_http(c);
@@ -1295,10 +1349,27 @@ conn_idle(struct conn *c)
 	    evbuffer_get_length(bufferevent_get_output(c->bev)) == 0;
 }
 
+/* How many bytes the viewer has sent on this connection, TLS included. */
+static uint64_t
+viewer_bytes(struct conn *c)
+{
+	SSL *ssl = bufferevent_openssl_get_ssl(c->bev);
+	BIO *rbio = ssl ? SSL_get_rbio(ssl) : NULL;
+
+	return rbio ? BIO_number_read(rbio) : 1;
+}
+
 void
-conn_drain(struct conn *c)
+conn_drain(struct conn *c, bool stopping)
 {
 	if (conn_idle(c)) {
+		conn_close(c, NULL);
+		return;
+	}
+	if (stopping && ((c->state == CONN_TLS_HANDSHAKE && viewer_bytes(c) == 0) ||
+	    (c->state == CONN_READ_HEAD && c->n_requests == 0 &&
+	    evbuffer_get_length(bufferevent_get_input(c->bev)) == 0 &&
+	    evbuffer_get_length(bufferevent_get_output(c->bev)) == 0))) {
 		conn_close(c, NULL);
 		return;
 	}
@@ -1355,6 +1426,11 @@ conn_accept(struct worker *w, struct edge_rt *edge, int fd,
 		return;
 	}
 	bufferevent_openssl_set_allow_dirty_shutdown(c->bev, 1);
+	BIO *rbio = SSL_get_rbio(ssl);
+	if (rbio) {
+		BIO_set_callback_ex(rbio, first_bytes_cb);
+		BIO_set_callback_arg(rbio, (char *)c);
+	}
 	evtimer_assign(&c->timer, w->base, conn_timeout, c);
 	c->state = CONN_TLS_HANDSHAKE;
 	conn_set_timer(c, glob(c)->header_timeout_ms);

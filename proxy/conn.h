@@ -92,6 +92,8 @@ struct conn {
 	char peer[80];                  /* "ip:port" */
 	char peer_ip[64];
 	struct tls_hello hello;
+	char first_bytes[8];            /* what the viewer sent first */
+	size_t n_first;
 	enum conn_state state;
 	struct event timer;
 	bool timer_is_idle;             /* waiting between requests */
@@ -113,8 +115,12 @@ struct conn {
 void conn_accept(struct worker *w, struct edge_rt *edge, int fd,
     const struct sockaddr *sa, int salen);
 
-/* Close now if idle between requests; else once the response is out. */
-void conn_drain(struct conn *c);
+/*
+ * Close now if idle between requests; else once the response is out.
+ * stopping: the process exits, so a connection that has not sent a byte
+ * (a silent probe, a viewer that never asked) is closed too.
+ */
+void conn_drain(struct conn *c, bool stopping);
 
 /* The single teardown path: logs why (msg may be NULL) and frees. */
 void conn_close(struct conn *c, const char *msg);

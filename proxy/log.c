@@ -19,6 +19,15 @@
 
 static _Atomic int log_fd = 2;
 static _Atomic int log_fmt = LOG_FORMAT_TEXT;
+/*
+ * The descriptor log files are written through, once one was opened (-1
+ * before). Workers load log_fd and then write, so a reopen (SIGHUP) must
+ * never close the number they may hold: another thread's accept could get
+ * it, and a record would go to a viewer's socket. A new file is dup2()ed
+ * onto this same number instead, which switches it atomically. Only
+ * log_open and log_close, called by one thread, touch it.
+ */
+static int log_file_fd = -1;
 
 int
 log_open(const char *dest, enum log_format format, struct es_err *err)
@@ -34,21 +43,35 @@ log_open(const char *dest, enum log_format format, struct es_err *err)
 		if (fd < 0)
 			return es_errf(err, "cannot open log file '%s': %s", dest,
 			    strerror(errno));
+		if (log_file_fd < 0) {
+			log_file_fd = fd;
+		} else {
+			/* dup2 clears FD_CLOEXEC on log_file_fd: set it again. */
+			if (dup3(fd, log_file_fd, O_CLOEXEC) < 0) {
+				int e = errno;
+				close(fd);
+				return es_errf(err, "cannot switch the log to '%s': "
+				    "%s", dest, strerror(e));
+			}
+			close(fd);
+			fd = log_file_fd;
+		}
 	}
-	int old = atomic_exchange(&log_fd, fd);
+	/* Switching to stderr or stdout leaves log_file_fd open (on the old
+	 * file) for the same reason; the next file reuses it. */
+	atomic_store(&log_fd, fd);
 	atomic_store(&log_fmt, (int)format);
-	if (old > 2 && old != fd)
-		close(old);
 	return 0;
 }
 
+/* At exit, once no other thread logs. */
 void
 log_close(void)
 {
-	int old = atomic_exchange(&log_fd, 2);
-
-	if (old > 2)
-		close(old);
+	atomic_store(&log_fd, 2);
+	if (log_file_fd >= 0)
+		close(log_file_fd);
+	log_file_fd = -1;
 }
 
 enum log_format

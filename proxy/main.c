@@ -7,11 +7,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "certs.h"
 #include "config.h"
 #include "config_keys.h"
 #include "explain.h"
+#include "scenario.h"
 #include "server.h"
 #include "version.h"
 
@@ -29,6 +31,8 @@ usage(FILE *f)
 	    "  check    [-c FILE]            validate; print each problem as "
 	    "FILE:LINE: message\n"
 	    "  certs    [-c FILE] [--force]  create the lab PKI the config needs\n"
+	    "  scenario list | run NAME [--fixed] | run --all\n"
+	    "                                reproduce an incident, and its fix\n"
 	    "  explain  REF [-c FILE | --log FILE]\n"
 	    "                                the story behind an error reference\n"
 	    "  version                       print the version\n"
@@ -202,6 +206,15 @@ main(int argc, char **argv)
 		return cmd_check(argc - 2, argv + 2);
 	if (strcmp(cmd, "certs") == 0)
 		return cmd_certs(argc - 2, argv + 2);
+	if (strcmp(cmd, "scenario") == 0) {
+		char self[4096];
+		ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+		if (n <= 0)
+			snprintf(self, sizeof(self), "%s", argv[0]);
+		else
+			self[n] = '\0';
+		return scenario_main(argc - 2, argv + 2, self);
+	}
 	if (strcmp(cmd, "explain") == 0)
 		return cmd_explain(argc - 2, argv + 2);
 	if (strcmp(cmd, "config-doc") == 0)

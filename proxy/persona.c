@@ -220,6 +220,10 @@ cloudfront_page(const struct persona_id *id, const struct persona_error *e,
 	case ES_ERR_REQUEST_TIMEOUT:
 		what = "Bad request.";
 		break;
+	case ES_ERR_LOOP_DETECTED:
+		what = "CloudFront detected that the request was forwarded back "
+		    "to it: the origin configuration loops.";
+		break;
 	case ES_ERR_READ_ERROR:
 	case ES_ERR_ZERO_SIZE_OBJECT:
 	case ES_ERR_READ_TIMEOUT:

@@ -132,6 +132,21 @@ worker_main(void *arg)
 
 /* --- logging --- */
 
+/*
+ * libevent's own messages go to our log, not stderr. One is dropped:
+ * bufferevent_openssl calls SSL_ERROR_WANT_CLIENT_HELLO_CB "unexpected";
+ * it is how no_sni = close | reset suspend a handshake on purpose.
+ */
+static void
+libevent_log(int severity, const char *msg)
+{
+	if (strstr(msg, "Unexpected OpenSSL error code 11") != NULL)
+		return;
+	if (severity >= EVENT_LOG_WARN)
+		log_msg(severity >= EVENT_LOG_ERR ? "error" : "warning",
+		    "libevent: %s", msg);
+}
+
 static void
 log_problems(const struct conf_problems *probs, const char *path)
 {
@@ -370,6 +385,7 @@ server_run(const char *config_path, const struct strlist *edges)
 	s.edges = edges;
 	signal(SIGPIPE, SIG_IGN);
 	evthread_use_pthreads();
+	event_set_log_callback(libevent_log);
 
 	struct config *cfg = config_load(config_path, &probs);
 	config_problems_print(&probs, config_path, stderr);

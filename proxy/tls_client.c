@@ -170,29 +170,31 @@ pin_check(struct tls_client *tc, struct tls_client_obs *obs)
 	enum tls_pin_result r = TLS_PIN_UNCHECKED;
 	char learned[120];
 
-	if (o->pin_refresh_ms > 0) {
+	if (o->pin_refresh_ms > 0 && obs->node < tc->n_learned) {
 		int64_t now = clock_mono_ms();
 		pthread_mutex_lock(&tc->learn_lock);
-		bool due = now - tc->learn_epoch_ms >= o->pin_refresh_ms;
-		if ((!tc->learned && tc->n_pins == 0) || due) {
-			pin_from_digests(PIN_SHA1, &obs->digests, &tc->learned_pin);
-			tc->learned = true;
-			tc->learn_epoch_ms = now;
+		struct tls_learned *l = &tc->learned[obs->node];
+		bool due = now - l->epoch_ms >= o->pin_refresh_ms;
+		if ((!l->learned && tc->n_pins == 0) || due) {
+			pin_from_digests(PIN_SHA1, &obs->digests, &l->pin);
+			l->learned = true;
+			l->epoch_ms = now;
 			r = TLS_PIN_LEARNED;
-		} else if (tc->learned) {
-			r = pin_match(&tc->learned_pin, &obs->digests) ?
+		} else if (l->learned) {
+			r = pin_match(&l->pin, &obs->digests) ?
 			    TLS_PIN_OK : TLS_PIN_MISMATCH;
-			pin_format(&tc->learned_pin, obs->pin_expected,
+			pin_format(&l->pin, obs->pin_expected,
 			    sizeof(obs->pin_expected));
 		}
-		int64_t next = tc->learn_epoch_ms + o->pin_refresh_ms - now;
-		pin_format(&tc->learned_pin, learned, sizeof(learned));
+		int64_t next = l->epoch_ms + o->pin_refresh_ms - now;
+		pin_format(&l->pin, learned, sizeof(learned));
 		pthread_mutex_unlock(&tc->learn_lock);
 		if (r == TLS_PIN_LEARNED) {
 			struct log_rec rec;
 			char when[32];
 			format_duration(next, when, sizeof(when));
 			log_begin(&rec, "pin_learned");
+			log_str(&rec, "edge", obs->node_name);
 			log_str(&rec, "origin", o->sec.name);
 			log_str(&rec, "pin", learned);
 			log_str(&rec, "refresh_in", when);
@@ -283,7 +285,11 @@ tls_client_init(struct tls_client *tc, const struct config *cfg,
 	tc->magic = TLS_CLIENT_MAGIC;
 	tc->conf = o;
 	pthread_mutex_init(&tc->learn_lock, NULL);
-	tc->learn_epoch_ms = clock_mono_ms();
+	tc->n_learned = cfg->n_edges;
+	tc->learned = xcalloc(cfg->n_edges ? cfg->n_edges : 1,
+	    sizeof(*tc->learned));
+	for (size_t i = 0; i < tc->n_learned; i++)
+		tc->learned[i].epoch_ms = clock_mono_ms();
 
 	tc->pins = xcalloc(o->pins.n, sizeof(*tc->pins));
 	for (size_t i = 0; i < o->pins.n; i++) {
@@ -389,13 +395,14 @@ tls_client_free(struct tls_client *tc)
 	SSL_CTX_free(tc->ctx);
 	X509_STORE_free(tc->known_intermediates);
 	free(tc->pins);
+	free(tc->learned);
 	pthread_mutex_destroy(&tc->learn_lock);
 	memset(tc, 0, sizeof(*tc));
 }
 
 SSL *
 tls_client_ssl_new(struct tls_client *tc, struct tls_client_obs *obs,
-    const char *sni)
+    const char *sni, size_t node, const char *node_name)
 {
 	const struct conf_origin *o = tc->conf;
 	SSL *ssl = SSL_new(tc->ctx);
@@ -403,6 +410,8 @@ tls_client_ssl_new(struct tls_client *tc, struct tls_client_obs *obs,
 	memset(obs, 0, sizeof(*obs));
 	obs->magic = TLS_OBS_MAGIC;
 	obs->tc = tc;
+	obs->node = node;
+	obs->node_name = node_name;
 	obs->alert_received = -1;
 	obs->alert_sent = -1;
 	if (ssl == NULL)

@@ -214,8 +214,8 @@ tunnel_start(struct conn *c)
 	char sni_buf[SNI_NAME_MAX + 1];
 	const char *sni = upstream_sni(c->req.origin, c->hello.sni_present ?
 	    c->hello.sni : NULL, sni_buf, sizeof(sni_buf));
-	struct upstream_tag tag = { e->sec.name, &c->edge->id, c->req.id,
-	    c->req.epoch };
+	struct upstream_tag tag = { e->sec.name, e->index, &c->edge->id,
+	    c->req.id, c->req.epoch };
 	if (upstream_get(c->w, c->rt, c->req.origin, sni, false, &tag,
 	    tunnel_ready, tunnel_failed, c, &up) == 1)
 		tunnel_ready(c, up);

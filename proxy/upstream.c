@@ -64,7 +64,15 @@ suggest_fix(struct upstream *up, struct upstream_failure *f)
 	}
 	switch (f->reason) {
 	case ES_TLS_NO_CERTIFICATE:
-		if (!up->sni_on)
+		if (up->obs.not_tls)
+			snprintf(f->fix, sizeof(f->fix), "[origin %s] tls = off if "
+			    "the origin speaks plain HTTP there, or address = the "
+			    "origin's TLS port", n);
+		else if (!up->sni_on && o->sni != ORIGIN_SNI_OFF)
+			snprintf(f->fix, sizeof(f->fix), "[origin %s] address = "
+			    "HOSTNAME:PORT: SNI cannot carry an IP address, so "
+			    "none was sent", n);
+		else if (!up->sni_on)
 			snprintf(f->fix, sizeof(f->fix), "[origin %s] sni = on "
 			    "(Akamai: enable \"Use SNI TLS Extension\")", n);
 		else
@@ -325,7 +333,7 @@ tls_start(struct upstream *up)
 {
 	struct timeval tv;
 	SSL *ssl = tls_client_ssl_new(&up->origin->tls, &up->obs,
-	    up->sni_on ? up->sni : NULL);
+	    up->sni_on ? up->sni : NULL, up->tag.node, up->tag.hop_from);
 
 	if (ssl == NULL) {
 		close(up->fd);
@@ -547,7 +555,10 @@ upstream_get(struct worker *w, struct runtime *rt, struct origin_rt *origin,
 	if (!fresh && w->rt == rt && i < w->n_pools) {
 		struct pool *p = &w->pools[i];
 		TAILQ_FOREACH(up, &p->idle, link) {
-			if (up->sni_on != (sni != NULL) ||
+			/* Edge nodes never share connections: each has its
+			 * own, as each has its own pins. */
+			if (up->tag.node != tag->node ||
+			    up->sni_on != (sni != NULL) ||
 			    (sni && strcmp(up->sni, sni) != 0))
 				continue;
 			TAILQ_REMOVE(&p->idle, up, link);

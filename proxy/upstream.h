@@ -50,6 +50,7 @@ struct upstream_failure {
 /* Which request an upstream works for, as its log records spell it. */
 struct upstream_tag {
 	const char *hop_from;           /* the edge's name */
+	size_t node;                    /* the edge's index in the config */
 	const struct persona_id *pid;   /* the edge's identity, for references */
 	uint64_t req_id;
 	int64_t epoch;                  /* seconds: when the request began */

@@ -229,7 +229,7 @@ worker_swap_runtime(struct worker *w, struct runtime *rt)
 	for (c = TAILQ_FIRST(&w->conns); c; c = next) {
 		next = TAILQ_NEXT(c, link);
 		if (c->rt != rt)
-			conn_drain(c);
+			conn_drain(c, false);
 	}
 }
 
@@ -248,7 +248,7 @@ worker_drain(struct worker *w)
 	struct conn *c, *next;
 	for (c = TAILQ_FIRST(&w->conns); c; c = next) {
 		next = TAILQ_NEXT(c, link);
-		conn_drain(c);
+		conn_drain(c, true);
 	}
 }
 

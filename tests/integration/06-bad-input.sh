@@ -7,8 +7,8 @@
 # demo chain, and have logged what happened.
 . "$(dirname "$0")/../lib.sh"
 
-read -r AP CP P_HANG P_CLOSE P_RESET P_GARBAGE P_PARTIAL P_TRUNCATE P_DOWN \
-    <<<"$(ports 9)"
+read -r AP CP P_HANG P_CLOSE P_RESET P_GARBAGE P_PARTIAL P_TRUNCATE P_SLOWBODY P_DOWN \
+    <<<"$(ports 10)"
 
 # The demo chain, with short viewer timeouts, a small head limit, and a
 # route per misbehaving origin on the akamai host (routes belong to the
@@ -38,6 +38,7 @@ route = /bad/reset/* bad_reset
 route = /bad/garbage/* bad_garbage
 route = /bad/partial/* bad_partial
 route = /bad/truncate/* bad_truncate
+route = /bad/slowbody/* bad_slowbody
 route = /bad/down/* bad_down
 
 [origin cloudfront-dist]
@@ -64,13 +65,13 @@ type = echo
 type = static
 root = $PWD/docs/demo-site
 INI
-for m in hang close reset garbage partial truncate down; do
+for m in hang close reset garbage partial truncate slowbody down; do
     var="P_${m^^}"
     printf '\n[origin bad_%s]\naddress = 127.0.0.1:%s\ntls = off\nread_timeout = 1s\n' \
         "$m" "${!var}" >>"$T/bad.ini"
 done
 
-for m in hang close reset garbage partial truncate; do
+for m in hang close reset garbage partial truncate slowbody; do
     var="P_${m^^}"
     bg "$EDGESIM_TOOLS/badorigin" "${!var}" "$m" --seconds 60 >/dev/null 2>&1
 done
@@ -163,6 +164,17 @@ check_contains "plain HTTP: the body says what happened" "$out" \
 check_log_since "$m" "plain HTTP is logged as a tls record" \
     '^[^ ]+ tls edge=akamai .*result="plain HTTP on a TLS port'
 served "plain HTTP on the TLS port"
+# Any plain HTTP request, whatever its method, is one (nginx answers them
+# all); OpenSSL itself only recognises GET, POST, HEAD and PUT.
+for method in DELETE OPTIONS; do
+    m=$(log_mark)
+    out=$(curl -sS --max-time 5 -i -X "$method" "http://127.0.0.1:$AP/" 2>&1)
+    check_contains "plain HTTP $method on the TLS port: answered 400 in plain HTTP" \
+        "$out" "HTTP/1.1 400 Bad Request"
+    check_log_since "$m" "plain HTTP $method is logged as plain HTTP" \
+        '^[^ ]+ tls edge=akamai .*result="plain HTTP on a TLS port'
+done
+served "plain HTTP with other methods"
 
 # --- garbage bytes instead of a ClientHello --------------------------------
 m=$(log_mark)
@@ -277,6 +289,19 @@ check_log_since "$m" "two Content-Lengths are logged" \
     'request ref=[^ ]+ .*edge=akamai .*status=400 code=ERR_BAD_REQUEST sub="invalid Content-Length"'
 served "two Content-Length values"
 
+# --- a malformed chunked body ------------------------------------------------
+m=$(log_mark)
+out=$(tls_send 'POST /api/badchunk HTTP/1.1\r\nHost: www.example.com\r\nTransfer-Encoding: chunked\r\n\r\nZZZ\r\nhello\r\n0\r\n\r\n')
+check_contains "a chunk size that is not hex: 400" "$(head -n1 <<<"$out")" \
+    "HTTP/1.1 400 Bad Request"
+check_eq "bad chunk size: X-Edgesim-Error" "ERR_BAD_REQUEST; bad chunked body" \
+    "$(resp_header "$out" X-Edgesim-Error)"
+check_eq "bad chunk size: the edge closed the connection" yes \
+    "$([ "$(cat "$T/tls_rc")" != 124 ] && echo yes)"
+check_log_since "$m" "the bad chunked body is logged" \
+    'request ref=[^ ]+ .*edge=akamai .*path=/api/badchunk .*status=400 code=ERR_BAD_REQUEST'
+served "a malformed chunked body"
+
 # --- a slow viewer: half a head, then silence ------------------------------
 m=$(log_mark)
 ms=$(tls_hold 'GET /api/slow HTTP/1.1\r\nHost: www.exa' 4 "$T/slow.out")
@@ -349,6 +374,8 @@ bad_origin() {
     ref=$(header X-Edgesim-Ref)
     check_log_since "$m" "origin $mode: the request record says code=$code" \
         "request ref=$(re_quote "${ref:-none}") .*path=/bad/$mode/x .*status=$want code=$code"
+    check_log_since "$m" "origin $mode: the origin record says result=error code=$code" \
+        "origin ref=[^ ]+ .*hop=\"akamai -> bad_$mode\" .*result=error code=$code"
     echo "$ms" >"$T/bad_ms"
 }
 bad_origin hang 504 ERR_READ_TIMEOUT 1
@@ -383,6 +410,21 @@ check_eq "origin truncate: the 10 bytes that came are relayed" 0123456789 "$body
 check_log_since "$m" "origin truncate: the request record says ERR_READ_ERROR" \
     'request ref=[^ ]+ .*path=/bad/truncate/x .*status=200 code=ERR_READ_ERROR'
 served "an origin that truncates its body"
+
+# slowbody: a head and one chunk, then silence. read_timeout (1s) applies
+# between body bytes too: the viewer's response ends early.
+m=$(log_mark)
+start=$(date +%s%N)
+body=$(ecurl www.example.com "$AP" /bad/slowbody/x)
+rc=$?
+ms=$(( ($(date +%s%N) - start) / 1000000 ))
+check_eq "origin slowbody: the viewer's chunked body ends early (curl exit 18)" 18 "$rc"
+check_eq "origin slowbody: the chunk that came is relayed" hello "$body"
+check_eq "origin slowbody: cut after read_timeout (1s) (${ms}ms)" yes \
+    "$([ "$ms" -ge 900 ] && [ "$ms" -lt 3000 ] && echo yes)"
+check_log_since "$m" "origin slowbody: the request record says ERR_READ_TIMEOUT" \
+    'request ref=[^ ]+ .*path=/bad/slowbody/x .*status=200 code=ERR_READ_TIMEOUT'
+served "an origin that stalls in the middle of its body"
 
 es_stop
 check_eq "after all that bad input, SIGTERM: exit status 0" 0 "$ES_STATUS"

@@ -17,6 +17,8 @@ bg "$EDGESIM_TOOLS/badorigin" "$P_HANG" hang --seconds 60 >/dev/null 2>&1
 # write_conf FILE: the demo chain on this test's ports, changed by
 #   NEW_ALIAS=1   new.example.com becomes an alias of both hosts
 #   NEW_ROUTE=1   route /v2/* -> echo2 on the akamai host
+#   NEW_DEFAULT=1 the cloudfront edge's default certificate becomes the
+#                 distribution's own (instead of *.cloudfront.net)
 #   EXTRA_EDGE=1  a third edge, plain, on port XP, host extra.example.net
 #   SHUTDOWN      shutdown_timeout (default 5s)
 #   HANG_READ     read_timeout of the hanging origin (default 3s)
@@ -58,7 +60,7 @@ type = echo
 persona = cloudfront
 listen = 127.0.0.1:$CP
 no_sni = reject
-default_cert = *.cloudfront.net
+default_cert = $([ "${NEW_DEFAULT:-0}" = 1 ] && echo d111111abcdef8.cloudfront.net || echo '*.cloudfront.net')
 
 [host d111111abcdef8.cloudfront.net]
 edge = cloudfront
@@ -134,7 +136,12 @@ check_eq "before the reload, /v2/x goes to the static site: 404" 404 "$(status)"
 ecurl new.example.com "$AP" /api/x >/dev/null
 check_eq "before the reload, new.example.com is no name of the akamai edge's certificate (curl 000)" 000 "$(status)"
 
-NEW_ROUTE=1 NEW_ALIAS=1 write_conf "$CONF"
+out=$(sclient "$CP" -servername unknown.example.net)
+check_contains "before the reload, an unknown SNI gets *.cloudfront.net" "$out" "CN = *.cloudfront.net"
+
+# From here on the config has all three changes.
+NEW_ROUTE=1 NEW_ALIAS=1 NEW_DEFAULT=1
+write_conf "$CONF"
 m=$(log_mark)
 hup_and_wait
 check_log_since "$m" "SIGHUP with a valid config: the log says reloaded" \
@@ -146,6 +153,9 @@ body=$(ecurl new.example.com "$AP" /api/x)
 check_eq "after the reload, the new alias is served through both edges: 200" 200 "$(status)"
 check_contains "the new alias reached the inner edge's echo" "$body" \
     "[\"Host\",\"new.example.com:$AP\"]"
+out=$(sclient "$CP" -servername unknown.example.net)
+check_contains "after the reload, an unknown SNI gets the new default certificate" "$out" \
+    "CN = d111111abcdef8.cloudfront.net"
 
 # --- an invalid config is refused, the old one keeps serving ---------------
 cp "$CONF" "$T/good.ini"
@@ -168,7 +178,7 @@ cp "$T/good.ini" "$CONF"
 
 # --- an edge added on a new port, then removed -----------------------------
 check_eq "before: nothing listens on the extra edge's port" no "$(listening "$XP")"
-NEW_ROUTE=1 NEW_ALIAS=1 EXTRA_EDGE=1 write_conf "$CONF"
+EXTRA_EDGE=1 write_conf "$CONF"
 m=$(log_mark)
 hup_and_wait
 check_log_since "$m" "the reload with a new edge is logged with its listener" \
@@ -179,11 +189,25 @@ check_eq "the added edge serves its host: 200" 200 "$(status)"
 check_contains "the added edge's host reaches its origin" "$body" '"edge":"extra"'
 ecurl www.example.com "$AP" /api/x >/dev/null
 check_eq "the old edges still serve while a new one is added: 200" 200 "$(status)"
-NEW_ROUTE=1 NEW_ALIAS=1 write_conf "$CONF"
+write_conf "$CONF"
 hup_and_wait
 check_eq "the removed edge no longer listens" no "$(listening "$XP")"
 ecurl www.example.com "$AP" /api/x >/dev/null
 check_eq "the remaining edges serve after the removal: 200" 200 "$(status)"
+
+# An edge on a port another process holds: the whole reload is refused.
+saved_xp=$XP
+XP=$P_HANG
+EXTRA_EDGE=1 write_conf "$CONF"
+XP=$saved_xp
+m=$(log_mark)
+hup_and_wait
+check_log_since "$m" "SIGHUP with an edge on a port in use: refused, naming the address" \
+    "reload refused: .*127\\.0\\.0\\.1:$P_HANG"
+ecurl www.example.com "$AP" /v2/after-refused >/dev/null
+check_eq "after the refused reload, the old config serves: 200" 200 "$(status)"
+write_conf "$CONF"
+hup_and_wait
 
 # --- reloads under traffic --------------------------------------------------
 # 200 sequential requests through both edges while 5 SIGHUPs arrive 0.2 s
@@ -336,7 +360,39 @@ done
 check_eq "the cut request's client saw its connection end (not left hanging)" no \
     "$(kill -0 "$CUT" 2>/dev/null && echo yes || echo no)"
 wait "$CUT" 2>/dev/null
-check_eq "... with no response (curl exit 52, empty reply)" 52 "$(cat "$T/cut.rc" 2>/dev/null)"
+rc=$(cat "$T/cut.rc" 2>/dev/null)
+check_eq "... with no response (curl exit 52 empty reply, or 56 reset: got '$rc')" yes \
+    "$([[ "$rc" =~ ^(52|56)$ ]] && echo yes)"
+
+# Connections with nothing in flight do not hold the stop up: an idle
+# keep-alive connection, a TLS connection that sent no request yet, and a
+# TCP connection that never started its handshake. header_timeout is 2s and
+# shutdown_timeout 5s: the process must not wait for either.
+read -r AP CP XP <<<"$(ports 3)"
+write_conf "$T/idle.ini"
+es_start "$T/idle.ini" idle || exit 1
+ES_LOG="$T/edgesim.log"
+( (printf 'GET /api/ka HTTP/1.1\r\nHost: www.example.com\r\n\r\n'; sleep 6) |
+    timeout 7 openssl s_client -quiet -connect "127.0.0.1:$AP" -servername www.example.com \
+        >/dev/null 2>&1 ) &
+PIDS+=("$!")
+( sleep 6 | timeout 7 openssl s_client -quiet -connect "127.0.0.1:$AP" \
+    -servername www.example.com >/dev/null 2>&1 ) &
+PIDS+=("$!")
+bg timeout 7 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1"; sleep 6' _ "$AP"
+sleep 0.5
+term_at=$(date +%s%N)
+kill -TERM "$ES_PID"
+for _ in $(seq 1 100); do
+    kill -0 "$ES_PID" 2>/dev/null || break
+    sleep 0.05
+done
+exit_ms=$(( ($(date +%s%N) - term_at) / 1000000 ))
+wait "$ES_PID"
+ES_STATUS=$?
+check_eq "SIGTERM with only idle connections open: exit status 0" 0 "$ES_STATUS"
+check_eq "... and at once, not after header_timeout (${exit_ms}ms < 1000ms)" yes \
+    "$([ "$exit_ms" -lt 1000 ] && echo yes)"
 
 # --- run and check refuse an invalid config ---------------------------------
 cat >"$T/three.ini" <<INI

@@ -216,6 +216,14 @@ check_contains "sni = api.example.com: the inner edge saw that name as SNI" "$bo
     '"sni":"api.example.com"'
 check_log "sni = NAME: the origin record says what was sent" \
     'hop="akamai -> sni_name" .*sni_sent=api\.example\.com .*result=ok'
+# sni = host with a Host the inner edge has no certificate for: its default
+# certificate (*.cloudfront.net) does not match the name sent.
+ecurl example.com "$AP" /sni/host/x >/dev/null
+check_eq "sni = host, Host example.com (no name of the inner edge): 503" 503 "$(status)"
+check_eq "... ERR_FWD_SSL_HANDSHAKE; hostname_mismatch" "ERR_FWD_SSL_HANDSHAKE; hostname_mismatch" \
+    "$(header X-Edgesim-Error)"
+check_log "... the origin record shows the SNI sent and the certificate received" \
+    'hop="akamai -> sni_host" .*sni_sent=example\.com .*cert_subject="CN=\*\.cloudfront\.net'
 body=$(ecurl www.example.com "$AP" /api/x)
 check_contains "sni = on: the inner edge saw the origin's name" "$body" \
     '"sni":"d111111abcdef8.cloudfront.net"'
