@@ -162,7 +162,41 @@ pins_text(const struct tls_client *tc, char *out, size_t len)
 	sbuf_free(&b);
 }
 
-/* The pin decision; tc->learn_lock guards the learned state. */
+/*
+ * Learned pins live outside any one config: a SIGHUP must not make an edge
+ * forget what it pinned, any more than a CDN node forgets its pins on a
+ * config push. One entry per edge and origin (each CDN node keeps its
+ * own), shared by the workers under one lock.
+ */
+struct learned_entry {
+	char *edge;
+	char *origin;
+	struct tls_learned st;
+};
+
+static struct learned_entry *learned_registry;
+static size_t n_learned_registry;
+static pthread_mutex_t learned_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* The learned state of edge for origin; learned_lock must be held. */
+static struct tls_learned *
+learned_for(const char *edge, const char *origin)
+{
+	for (size_t i = 0; i < n_learned_registry; i++)
+		if (strcmp(learned_registry[i].edge, edge) == 0 &&
+		    strcmp(learned_registry[i].origin, origin) == 0)
+			return &learned_registry[i].st;
+	learned_registry = xrealloc(learned_registry,
+	    (n_learned_registry + 1) * sizeof(*learned_registry));
+	struct learned_entry *e = &learned_registry[n_learned_registry++];
+	e->edge = xstrdup(edge);
+	e->origin = xstrdup(origin);
+	memset(&e->st, 0, sizeof(e->st));
+	e->st.epoch_ms = clock_mono_ms();
+	return &e->st;
+}
+
+/* The pin decision. */
 static enum tls_pin_result
 pin_check(struct tls_client *tc, struct tls_client_obs *obs)
 {
@@ -170,10 +204,10 @@ pin_check(struct tls_client *tc, struct tls_client_obs *obs)
 	enum tls_pin_result r = TLS_PIN_UNCHECKED;
 	char learned[120];
 
-	if (o->pin_refresh_ms > 0 && obs->node < tc->n_learned) {
+	if (o->pin_refresh_ms > 0 && obs->node_name) {
 		int64_t now = clock_mono_ms();
-		pthread_mutex_lock(&tc->learn_lock);
-		struct tls_learned *l = &tc->learned[obs->node];
+		pthread_mutex_lock(&learned_lock);
+		struct tls_learned *l = learned_for(obs->node_name, o->sec.name);
 		bool due = now - l->epoch_ms >= o->pin_refresh_ms;
 		if ((!l->learned && tc->n_pins == 0) || due) {
 			pin_from_digests(PIN_SHA1, &obs->digests, &l->pin);
@@ -188,7 +222,7 @@ pin_check(struct tls_client *tc, struct tls_client_obs *obs)
 		}
 		int64_t next = l->epoch_ms + o->pin_refresh_ms - now;
 		pin_format(&l->pin, learned, sizeof(learned));
-		pthread_mutex_unlock(&tc->learn_lock);
+		pthread_mutex_unlock(&learned_lock);
 		if (r == TLS_PIN_LEARNED) {
 			struct log_rec rec;
 			char when[32];
@@ -284,12 +318,6 @@ tls_client_init(struct tls_client *tc, const struct config *cfg,
 	memset(tc, 0, sizeof(*tc));
 	tc->magic = TLS_CLIENT_MAGIC;
 	tc->conf = o;
-	pthread_mutex_init(&tc->learn_lock, NULL);
-	tc->n_learned = cfg->n_edges;
-	tc->learned = xcalloc(cfg->n_edges ? cfg->n_edges : 1,
-	    sizeof(*tc->learned));
-	for (size_t i = 0; i < tc->n_learned; i++)
-		tc->learned[i].epoch_ms = clock_mono_ms();
 
 	tc->pins = xcalloc(o->pins.n, sizeof(*tc->pins));
 	for (size_t i = 0; i < o->pins.n; i++) {
@@ -395,14 +423,12 @@ tls_client_free(struct tls_client *tc)
 	SSL_CTX_free(tc->ctx);
 	X509_STORE_free(tc->known_intermediates);
 	free(tc->pins);
-	free(tc->learned);
-	pthread_mutex_destroy(&tc->learn_lock);
 	memset(tc, 0, sizeof(*tc));
 }
 
 SSL *
 tls_client_ssl_new(struct tls_client *tc, struct tls_client_obs *obs,
-    const char *sni, size_t node, const char *node_name)
+    const char *sni, const char *node_name)
 {
 	const struct conf_origin *o = tc->conf;
 	SSL *ssl = SSL_new(tc->ctx);
@@ -410,7 +436,6 @@ tls_client_ssl_new(struct tls_client *tc, struct tls_client_obs *obs,
 	memset(obs, 0, sizeof(*obs));
 	obs->magic = TLS_OBS_MAGIC;
 	obs->tc = tc;
-	obs->node = node;
 	obs->node_name = node_name;
 	obs->alert_received = -1;
 	obs->alert_sent = -1;

@@ -34,13 +34,9 @@ struct tls_client {
 	                                    unknown CA; never trusted */
 	struct pin *pins;
 	size_t n_pins;
-	/* Learned pinning (pin_refresh): one state per edge, as each CDN edge
-	 * node keeps its own; shared by the workers, hence the lock. */
-	pthread_mutex_t learn_lock;
-	struct tls_learned *learned;
-	size_t n_learned;
 };
 
+/* A learned pin (pin_refresh) of one edge for one origin. */
 struct tls_learned {
 	bool learned;
 	struct pin pin;                 /* sha1 of the leaf */
@@ -58,8 +54,7 @@ enum tls_pin_result {
 struct tls_client_obs {
 	unsigned magic;
 	struct tls_client *tc;
-	size_t node;                    /* the edge making the connection */
-	const char *node_name;
+	const char *node_name;          /* the edge making the connection */
 	bool sni_sent;
 	char sni[SNI_NAME_MAX + 1];
 	struct strlist names;           /* names the certificate must match */
@@ -84,14 +79,14 @@ int tls_client_init(struct tls_client *tc, const struct config *cfg,
 void tls_client_free(struct tls_client *tc);
 
 /*
- * A client SSL for one connection, made by edge number node (learned pins
- * are kept per edge). sni: the name to send, or NULL for none.
+ * A client SSL for one connection, made by the edge node_name (learned
+ * pins are kept per edge). sni: the name to send, or NULL for none.
  * The names to verify are the configured `names`, else sni, else the host
  * of the origin's address. obs is initialised here and must outlive the SSL
  * (or be released with tls_client_obs_free after it).
  */
 SSL *tls_client_ssl_new(struct tls_client *tc, struct tls_client_obs *obs,
-    const char *sni, size_t node, const char *node_name);
+    const char *sni, const char *node_name);
 void tls_client_obs_free(struct tls_client_obs *obs);
 
 /*

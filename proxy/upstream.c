@@ -333,7 +333,7 @@ tls_start(struct upstream *up)
 {
 	struct timeval tv;
 	SSL *ssl = tls_client_ssl_new(&up->origin->tls, &up->obs,
-	    up->sni_on ? up->sni : NULL, up->tag.node, up->tag.hop_from);
+	    up->sni_on ? up->sni : NULL, up->tag.hop_from);
 
 	if (ssl == NULL) {
 		close(up->fd);
