@@ -80,15 +80,25 @@ unit: $(UNIT_BINS)
 
 # Small programs the integration tests drive (free ports, misbehaving
 # origins) and the replay of the fuzz corpora under this build.
-TOOLS := $(BUILD)/tests/freeport $(BUILD)/tests/badorigin \
+TOOLS := $(BUILD)/tests/freeport $(BUILD)/tests/badorigin $(BUILD)/tests/dnsd \
          $(BUILD)/tests/blackhole \
          $(BUILD)/tests/replay_http
 $(BUILD)/tests/freeport: tests/tools/freeport.c | $(BUILD)/tests
 	$(CC) $(CFLAGS_ALL) -o $@ $<
 $(BUILD)/tests/badorigin: tests/tools/badorigin.c | $(BUILD)/tests
 	$(CC) $(CFLAGS_ALL) -o $@ $<
+$(BUILD)/tests/dnsd: tests/tools/dnsd.c | $(BUILD)/tests
+	$(CC) $(CFLAGS_ALL) -o $@ $<
 $(BUILD)/tests/blackhole: tests/tools/blackhole.c | $(BUILD)/tests
 	$(CC) $(CFLAGS_ALL) -o $@ $<
+# TLS load clients of scripts/bench (make bench): many idle connections,
+# and a full handshake per request.
+BENCH_TOOLS := $(BUILD)/tests/freeport $(BUILD)/tests/idleconns \
+               $(BUILD)/tests/newconns
+$(BUILD)/tests/idleconns: tests/tools/idleconns.c | $(BUILD)/tests
+	$(CC) $(CFLAGS_ALL) -o $@ $< $(LDLIBS_ALL)
+$(BUILD)/tests/newconns: tests/tools/newconns.c | $(BUILD)/tests
+	$(CC) $(CFLAGS_ALL) -o $@ $< $(LDLIBS_ALL)
 $(BUILD)/tests/replay_http: tests/fuzz/replay.c tests/fuzz/fuzz_http.c \
     $(BUILD)/obj/http.o $(BUILD)/obj/util.o | $(BUILD)/tests
 	$(CC) $(CFLAGS_ALL) -Iproxy -o $@ tests/fuzz/replay.c \
@@ -109,8 +119,8 @@ demo: deps
 deps:
 	@bash scripts/deps.sh
 
-bench: $(BIN)
-	@bash scripts/bench $(BENCH_ARGS)
+bench: $(BIN) $(BENCH_TOOLS)
+	@EDGESIM_BUILD=$(BUILD) bash scripts/bench $(BENCH_ARGS)
 
 fuzz:
 	$(MAKE) -C tests/fuzz

@@ -267,6 +267,15 @@ section_begin(struct parse_state *st, const char *hdr)
 			return;
 		}
 		sec->line = st->line;
+	} else if (kind == CONF_SEC_FORWARD_PROXY) {
+		sec = &st->cfg->fproxy.sec;
+		if (sec->line) {
+			ERR(st, st->line, "duplicate section [forward_proxy] "
+			    "(first at line %d)", sec->line);
+			return;
+		}
+		sec->line = st->line;
+		st->cfg->fproxy.present = true;
 	} else if (kind == CONF_SEC_RESOLVE) {
 		/* [resolve] may appear more than once: its entries simply
 		 * accumulate. */
@@ -1135,6 +1144,63 @@ check_unused_origins(struct parse_state *st)
 }
 
 static void
+check_forward_proxy(struct parse_state *st)
+{
+	struct config *cfg = st->cfg;
+	struct conf_forward_proxy *fp = &cfg->fproxy;
+	struct conf_listen *l = &fp->listen;
+	struct es_err err;
+
+	if (!fp->present)
+		return;
+	int line = key_line(&fp->sec, "listen");
+	l->text = fp->listen_text;
+	l->line = line;
+	if (parse_hostport(fp->listen_text, l->host, sizeof(l->host), &l->port,
+	    -1, &err) < 0)
+		ERR(st, line, "[forward_proxy] listen: %s", err.msg);
+	else if (!listen_host_ok(l->host))
+		ERR(st, line, "[forward_proxy] listen: '%s' is not an IP address",
+		    l->host);
+	for (size_t i = 0; i < cfg->n_edges; i++)
+		for (size_t j = 0; j < cfg->edges[i]->n_listen; j++) {
+			const struct conf_listen *e = &cfg->edges[i]->listen[j];
+			if (e->port == l->port && strcmp(e->host, l->host) == 0)
+				ERR(st, line, "[forward_proxy] listen: %s is "
+				    "already used by [edge %s] at line %d",
+				    fp->listen_text, cfg->edges[i]->sec.name,
+				    e->line);
+		}
+	/* Ports CONNECT may use: as written, else 443 and the edges'. */
+	fp->allow_ports = xcalloc(fp->allow_ports_text.n + cfg->n_edges * 4 + 1,
+	    sizeof(int));
+	for (size_t i = 0; i < fp->allow_ports_text.n; i++) {
+		int64_t v;
+		if (parse_int(fp->allow_ports_text.v[i], 1, 65535, &v) < 0)
+			ERR(st, fp->allow_ports_text.line[i], "[forward_proxy] "
+			    "allow_ports: '%s' is not a port",
+			    fp->allow_ports_text.v[i]);
+		else
+			fp->allow_ports[fp->n_allow_ports++] = (int)v;
+	}
+	if (fp->allow_ports_text.n == 0) {
+		size_t cap = cfg->n_edges * 4 + 1;
+		fp->allow_ports[fp->n_allow_ports++] = 443;
+		for (size_t i = 0; i < cfg->n_edges; i++)
+			for (size_t j = 0; j < cfg->edges[i]->n_listen &&
+			    fp->n_allow_ports < cap; j++)
+				fp->allow_ports[fp->n_allow_ports++] =
+				    cfg->edges[i]->listen[j].port;
+	}
+	for (size_t i = 0; i < fp->hosts.n; i++) {
+		str_lower(fp->hosts.v[i]);
+		if (!sni_name_valid(fp->hosts.v[i], strlen(fp->hosts.v[i])))
+			ERR(st, fp->hosts.line[i], "[forward_proxy] hosts: '%s' is "
+			    "not a valid host name", fp->hosts.v[i]);
+	}
+}
+
+static void
 validate(struct parse_state *st)
 {
 	check_global(st);
@@ -1143,6 +1209,7 @@ validate(struct parse_state *st)
 	check_hosts(st);
 	check_edge_names(st);
 	check_unused_origins(st);
+	check_forward_proxy(st);
 }
 
 static struct config *
@@ -1156,6 +1223,8 @@ config_parse(const char *name, const char *text, size_t len,
 	cfg->path = xstrdup(name);
 	cfg->global.sec.kind = CONF_SEC_GLOBAL;
 	conf_keys_defaults(CONF_SEC_GLOBAL, &cfg->global);
+	cfg->fproxy.sec.kind = CONF_SEC_FORWARD_PROXY;
+	conf_keys_defaults(CONF_SEC_FORWARD_PROXY, &cfg->fproxy);
 
 	memset(&st, 0, sizeof(st));
 	st.cfg = cfg;
@@ -1214,6 +1283,8 @@ config_free(struct config *cfg)
 	if (cfg == NULL)
 		return;
 	conf_keys_free(CONF_SEC_GLOBAL, &cfg->global);
+	conf_keys_free(CONF_SEC_FORWARD_PROXY, &cfg->fproxy);
+	free(cfg->fproxy.allow_ports);
 	for (size_t i = 0; i < cfg->n_resolve; i++) {
 		free(cfg->resolve[i].name);
 		free(cfg->resolve[i].host);

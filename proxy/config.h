@@ -29,6 +29,7 @@ enum conf_section_kind {
 	CONF_SEC_EDGE,          /* [edge NAME] */
 	CONF_SEC_HOST,          /* [host NAME] */
 	CONF_SEC_ORIGIN,        /* [origin NAME] */
+	CONF_SEC_FORWARD_PROXY, /* [forward_proxy] */
 	CONF_SEC_COUNT
 };
 
@@ -93,6 +94,11 @@ enum ca_source {
 	CA_LAB,                 /* PKI/ca.pem */
 	CA_SYSTEM,              /* OpenSSL's default paths */
 	CA_FILE,                /* ca_file */
+};
+
+enum staging {
+	STAGING_NONE,
+	STAGING_AKAMAI,         /* go to the host's Akamai staging twin */
 };
 
 enum log_format {
@@ -205,6 +211,22 @@ struct conf_host {
 	struct strlist route_text;
 	struct conf_route *routes;
 	size_t n_routes;
+	enum staging staging;   /* the forward proxy sends it to staging */
+};
+
+/* [forward_proxy]: an HTTP proxy (CONNECT and absolute URIs) that sends
+ * the config's hosts to their edges, without /etc/hosts. */
+struct conf_forward_proxy {
+	struct conf_sec sec;
+	bool present;
+	char *listen_text;
+	struct conf_listen listen;
+	bool allow_any;
+	struct strlist allow_ports_text;
+	int *allow_ports;
+	size_t n_allow_ports;
+	struct strlist hosts;   /* names it also serves (wildcards allowed) */
+	enum staging staging;
 };
 
 struct conf_origin {
@@ -257,6 +279,7 @@ struct config {
 	size_t n_hosts;
 	struct conf_origin **origins;
 	size_t n_origins;
+	struct conf_forward_proxy fproxy;
 };
 
 /* One problem found in a config: FILE:LINE: message. */

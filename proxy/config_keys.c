@@ -17,6 +17,7 @@
 #define E(f) offsetof(struct conf_edge, f)
 #define H(f) offsetof(struct conf_host, f)
 #define O(f) offsetof(struct conf_origin, f)
+#define F(f) offsetof(struct conf_forward_proxy, f)
 
 #define MS_DAY (86400LL * 1000)
 
@@ -31,6 +32,7 @@ static const char *const client_auths[] = { "none", "optional", "require",
     NULL };
 static const char *const origin_types[] = { "proxy", "echo", "static", NULL };
 static const char *const verifies[] = { "full", "chain", "pin", "none", NULL };
+static const char *const stagings[] = { "none", "akamai", NULL };
 
 const struct conf_key conf_keys[] = {
 	/* [edgesim] */
@@ -181,6 +183,12 @@ const struct conf_key conf_keys[] = {
 	  "(including `/`), `?` one character, case-sensitive, the query "
 	  "string ignored. Repeatable; the first match in file order wins." },
 
+	{ CONF_SEC_HOST, "staging", CONF_T_ENUM, H(staging), 0, 0, stagings,
+	  "none", 0,
+	  "`akamai`: the forward proxy sends this host to its Akamai staging "
+	  "network (the `-staging` twin of its edge host name, found by DNS) "
+	  "instead of to the local edge." },
+
 	/* [origin NAME] */
 	{ CONF_SEC_ORIGIN, "type", CONF_T_ENUM, O(type), 0, 0, origin_types,
 	  "proxy", 0,
@@ -273,6 +281,32 @@ const struct conf_key conf_keys[] = {
 	{ CONF_SEC_ORIGIN, "root", CONF_T_STRING, O(root), 0, 0, NULL, NULL, 0,
 	  "Directory a `static` origin serves. Requests cannot leave it "
 	  "(`..`, encoded or not, and symlinks out of it are refused)." },
+
+	/* [forward_proxy] */
+	{ CONF_SEC_FORWARD_PROXY, "listen", CONF_T_STRING, F(listen_text), 0,
+	  0, NULL, "127.0.0.1:3128", 0,
+	  "`ADDR:PORT` of the HTTP proxy (plain HTTP: `curl -x "
+	  "http://127.0.0.1:3128`, or a browser's proxy setting)." },
+	{ CONF_SEC_FORWARD_PROXY, "allow_any", CONF_T_BOOL, F(allow_any), 0, 0,
+	  NULL, "no", 0,
+	  "`yes`: tunnel to any host (resolved by DNS). By default only the "
+	  "config's hosts, [resolve] names and `hosts` are allowed: edgesim "
+	  "is never an open proxy unless told so." },
+	{ CONF_SEC_FORWARD_PROXY, "allow_ports", CONF_T_WORDS,
+	  F(allow_ports_text), 0, 0, NULL, NULL, 0,
+	  "Ports CONNECT may ask for. Default: 443 and the ports of the "
+	  "config's edges." },
+	{ CONF_SEC_FORWARD_PROXY, "hosts", CONF_T_WORDS, F(hosts), 0, 0, NULL,
+	  NULL, 0,
+	  "More names the proxy serves (`*.example.com` allowed), resolved by "
+	  "DNS, or through Akamai staging with `staging = akamai`; they also "
+	  "go into the PAC file." },
+	{ CONF_SEC_FORWARD_PROXY, "staging", CONF_T_ENUM, F(staging), 0, 0,
+	  stagings, "none", 0,
+	  "`akamai`: names that no local edge serves go to their Akamai "
+	  "staging twin (CNAME chain to *.edgekey.net, *.edgesuite.net or "
+	  "*.akamaiedge.net, rewritten to the -staging host), re-resolved for "
+	  "every tunnel." },
 };
 
 const size_t conf_n_keys = ES_ARRAY_LEN(conf_keys);
@@ -286,6 +320,7 @@ static const char *const section_names[CONF_SEC_COUNT] = {
 	[CONF_SEC_EDGE] = "edge",
 	[CONF_SEC_HOST] = "host",
 	[CONF_SEC_ORIGIN] = "origin",
+	[CONF_SEC_FORWARD_PROXY] = "forward_proxy",
 };
 
 const char *
@@ -562,6 +597,11 @@ conf_keys_doc(struct sbuf *out)
 		[CONF_SEC_ORIGIN] =
 		    "Where requests go: a server reached over TCP or TLS, or a "
 		    "built-in responder.",
+		[CONF_SEC_FORWARD_PROXY] =
+		    "An HTTP proxy for testing without /etc/hosts: `CONNECT` "
+		    "to a host of the config is tunnelled to its edge, and "
+		    "`/proxy.pac` sends exactly those hosts through it (see "
+		    "docs/staging.md).",
 	};
 	char tbuf[160];
 

@@ -23,6 +23,7 @@ struct resolve_req {
 	const char *sync_err;
 	struct sockaddr_storage sync_sa;
 	socklen_t sync_len;
+	char cname[256];
 };
 
 static int
@@ -76,6 +77,8 @@ dns_done(int result, struct evutil_addrinfo *res, void *arg)
 			((struct sockaddr_in6 *)&ss)->sin6_port =
 			    htons((uint16_t)r->port);
 	}
+	if (res && res->ai_canonname)
+		snprintf(r->cname, sizeof(r->cname), "%s", res->ai_canonname);
 	if (res)
 		evutil_freeaddrinfo(res);
 	if (r->in_start) {
@@ -87,7 +90,8 @@ dns_done(int result, struct evutil_addrinfo *res, void *arg)
 		r->sync_len = len;
 		return;
 	}
-	r->cb(r->arg, why, why ? NULL : (struct sockaddr *)&ss, len);
+	r->cb(r->arg, why, why ? NULL : (struct sockaddr *)&ss, len,
+	    r->cname[0] ? r->cname : NULL);
 	free(r);
 }
 
@@ -107,6 +111,16 @@ resolve_start(struct worker *w, const struct config *cfg, const char *name,
 	}
 	if (literal(name, port, sa, len))
 		return 1;
+	return resolve_dns(w, name, port, sa, len, NULL, 0, cb, arg, req, err);
+}
+
+int
+resolve_dns(struct worker *w, const char *name, int port,
+    struct sockaddr_storage *sa, socklen_t *len, char *cname,
+    size_t cname_len, resolve_cb cb, void *arg, struct resolve_req **req,
+    struct es_err *err)
+{
+	*req = NULL;
 	if (w->dns == NULL)
 		return es_errf(err, "%s is not in [resolve] and DNS is not "
 		    "available", name);
@@ -116,10 +130,13 @@ resolve_start(struct worker *w, const struct config *cfg, const char *name,
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = EVUTIL_AI_ADDRCONFIG;
+	hints.ai_flags = EVUTIL_AI_ADDRCONFIG |
+	    (cname ? EVUTIL_AI_CANONNAME : 0);
 	r->cb = cb;
 	r->arg = arg;
 	r->port = port;
+	/* evdns may answer before returning (and then returns NULL): its
+	 * callback only records the answer then, returned from here. */
 	r->in_start = true;
 	r->dns = evdns_getaddrinfo(w->dns, name, NULL, &hints, dns_done, r);
 	r->in_start = false;
@@ -128,6 +145,8 @@ resolve_start(struct worker *w, const struct config *cfg, const char *name,
 		if (rc == 1) {
 			*sa = r->sync_sa;
 			*len = r->sync_len;
+			if (cname)
+				snprintf(cname, cname_len, "%s", r->cname);
 		}
 		free(r);
 		return rc;

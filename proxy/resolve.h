@@ -12,9 +12,10 @@
 struct worker;
 struct resolve_req;
 
-/* err: 0, or a short reason ("NXDOMAIN", "timeout", ...). */
+/* err: NULL, or a short reason ("NXDOMAIN", "timeout", ...). cname: the
+ * canonical name DNS gave (the end of the CNAME chain), or NULL. */
 typedef void (*resolve_cb)(void *arg, const char *err,
-    const struct sockaddr *sa, socklen_t len);
+    const struct sockaddr *sa, socklen_t len, const char *cname);
 
 /*
  * Resolve name:port. Returns 1 when the answer is immediate ([resolve] or a
@@ -25,6 +26,17 @@ typedef void (*resolve_cb)(void *arg, const char *err,
 int resolve_start(struct worker *w, const struct config *cfg,
     const char *name, int port, struct sockaddr_storage *sa, socklen_t *len,
     resolve_cb cb, void *arg, struct resolve_req **req, struct es_err *err);
+/*
+ * A DNS lookup only (no [resolve], no literals), asking for the canonical
+ * name: the forward proxy follows CNAME chains to Akamai edge names. Same
+ * return values as resolve_start; *cname (len bytes) gets the canonical
+ * name when the answer is immediate.
+ */
+int resolve_dns(struct worker *w, const char *name, int port,
+    struct sockaddr_storage *sa, socklen_t *len, char *cname,
+    size_t cname_len, resolve_cb cb, void *arg, struct resolve_req **req,
+    struct es_err *err);
+
 void resolve_cancel(struct resolve_req *req);
 
 /* "127.0.0.1:9443" / "[::1]:443" for logs. */

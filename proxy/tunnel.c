@@ -12,7 +12,6 @@
 #include "log.h"
 #include "worker.h"
 
-#define TUNNEL_HIGH_WATER (256 * 1024)
 
 static void
 tunnel_log(struct conn *c, const char *result, const char *detail)
@@ -45,9 +44,8 @@ tunnel_end(struct conn *c, const char *result, const char *detail)
 	conn_close(c, NULL);
 }
 
-/* Move what arrived from src to dst; pause src when dst is full. */
-static void
-pipe_bytes(struct bufferevent *src, struct bufferevent *dst, int64_t *count)
+void
+tunnel_pipe(struct bufferevent *src, struct bufferevent *dst, int64_t *count)
 {
 	struct evbuffer *in = bufferevent_get_input(src);
 	struct evbuffer *out = bufferevent_get_output(dst);
@@ -77,7 +75,7 @@ viewer_read(struct bufferevent *bev, void *arg)
 	struct conn *c = arg;
 
 	if (c->up)
-		pipe_bytes(bev, c->up->bev, &c->tun_up_bytes);
+		tunnel_pipe(bev, c->up->bev, &c->tun_up_bytes);
 }
 
 static void
@@ -117,7 +115,7 @@ origin_read(struct bufferevent *bev, void *arg)
 {
 	struct conn *c = arg;
 
-	pipe_bytes(bev, c->bev, &c->tun_down_bytes);
+	tunnel_pipe(bev, c->bev, &c->tun_down_bytes);
 }
 
 static void
@@ -169,7 +167,7 @@ tunnel_ready(void *arg, struct upstream *up)
 	bufferevent_enable(up->bev, EV_READ | EV_WRITE);
 	bufferevent_enable(c->bev, EV_READ);
 	/* Bytes the viewer sent while the origin was being reached. */
-	pipe_bytes(c->bev, up->bev, &c->tun_up_bytes);
+	tunnel_pipe(c->bev, up->bev, &c->tun_up_bytes);
 }
 
 static void

@@ -7,7 +7,18 @@
 #ifndef EDGESIM_TUNNEL_H
 #define EDGESIM_TUNNEL_H
 
+#include <stdint.h>
+
+struct bufferevent;
 struct conn;
+
+#define TUNNEL_HIGH_WATER (256 * 1024)
+
+/* Move what arrived from src to dst (counting it); stop reading src while
+ * dst holds TUNNEL_HIGH_WATER bytes or more. Shared with the forward
+ * proxy's CONNECT tunnels. */
+void tunnel_pipe(struct bufferevent *src, struct bufferevent *dst,
+    int64_t *count);
 
 /* Take over a conn whose viewer handshake just finished: its bufferevent
  * callbacks become the tunnel's. */

@@ -253,10 +253,12 @@ fail_code(struct upstream *up, enum es_code code, const char *fmt, ...)
 }
 
 static void
-resolved(void *arg, const char *err, const struct sockaddr *sa, socklen_t len)
+resolved(void *arg, const char *err, const struct sockaddr *sa, socklen_t len,
+    const char *cname)
 {
 	struct upstream *up = arg;
 
+	(void)cname;
 	up->dns = NULL;
 	if (err) {
 		fail_code(up, ES_ERR_DNS_FAIL, "cannot resolve %s: %s",

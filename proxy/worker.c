@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "conn.h"
+#include "fproxy.h"
 #include "log.h"
 #include "upstream.h"
 
@@ -28,7 +29,8 @@ accept_cb(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *sa,
 	struct worker *w = l->w;
 
 	(void)lev;
-	if (w->draining || l->edge_index >= w->rt->cfg->n_edges) {
+	if (w->draining || (!l->fproxy &&
+	    l->edge_index >= w->rt->cfg->n_edges)) {
 		close(fd);
 		return;
 	}
@@ -43,7 +45,10 @@ accept_cb(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *sa,
 		close(fd);
 		return;
 	}
-	conn_accept(w, &w->rt->edges[l->edge_index], fd, sa, salen);
+	if (l->fproxy)
+		fproxy_accept(w, fd, sa);
+	else
+		conn_accept(w, &w->rt->edges[l->edge_index], fd, sa, salen);
 }
 
 static void
@@ -119,38 +124,60 @@ listener_find(struct listener *list, const char *host, int port)
 	return NULL;
 }
 
+/* Every address rt listens on: the edges', then the forward proxy's. */
+static size_t
+listen_addrs(struct runtime *rt, const struct conf_listen **out, size_t *edge,
+    size_t cap)
+{
+	struct config *cfg = rt->cfg;
+	size_t n = 0;
+
+	for (size_t i = 0; i < cfg->n_edges; i++) {
+		const struct conf_edge *e = cfg->edges[i];
+		for (size_t j = 0; !e->disabled && j < e->n_listen && n < cap;
+		    j++) {
+			out[n] = &e->listen[j];
+			edge[n++] = i;
+		}
+	}
+	if (cfg->fproxy.present && n < cap) {
+		out[n] = &cfg->fproxy.listen;
+		edge[n++] = SIZE_MAX;
+	}
+	return n;
+}
+
 int
 worker_listen(struct worker *w, struct runtime *rt, struct es_err *err)
 {
-	struct config *cfg = rt->cfg;
+	const struct conf_listen *addrs[256];
+	size_t edges[256];
+	size_t n = listen_addrs(rt, addrs, edges, ES_ARRAY_LEN(addrs));
 	struct listener *fresh = NULL, *l;
 
 	/* Phase one: open every address the old set lacks. If one fails,
 	 * nothing changes and the old config keeps serving. */
-	for (size_t i = 0; i < cfg->n_edges; i++) {
-		const struct conf_edge *e = cfg->edges[i];
-		for (size_t j = 0; !e->disabled && j < e->n_listen; j++) {
-			const struct conf_listen *cl = &e->listen[j];
-			if (listener_find(w->listeners, cl->host, cl->port) ||
-			    listener_find(fresh, cl->host, cl->port))
-				continue;
-			l = xcalloc(1, sizeof(*l));
-			l->w = w;
-			snprintf(l->host, sizeof(l->host), "%s", cl->host);
-			l->port = cl->port;
-			l->edge_index = SIZE_MAX;       /* not live yet */
-			if (listener_open(w, l, err) < 0) {
+	for (size_t i = 0; i < n; i++) {
+		const struct conf_listen *cl = addrs[i];
+		if (listener_find(w->listeners, cl->host, cl->port) ||
+		    listener_find(fresh, cl->host, cl->port))
+			continue;
+		l = xcalloc(1, sizeof(*l));
+		l->w = w;
+		snprintf(l->host, sizeof(l->host), "%s", cl->host);
+		l->port = cl->port;
+		l->edge_index = SIZE_MAX;       /* not live yet */
+		if (listener_open(w, l, err) < 0) {
+			free(l);
+			while ((l = fresh) != NULL) {
+				fresh = l->next;
+				evconnlistener_free(l->lev);
 				free(l);
-				while ((l = fresh) != NULL) {
-					fresh = l->next;
-					evconnlistener_free(l->lev);
-					free(l);
-				}
-				return -1;
 			}
-			l->next = fresh;
-			fresh = l;
+			return -1;
 		}
+		l->next = fresh;
+		fresh = l;
 	}
 	/* Phase two: commit. */
 	while ((l = fresh) != NULL) {
@@ -160,14 +187,11 @@ worker_listen(struct worker *w, struct runtime *rt, struct es_err *err)
 	}
 	for (l = w->listeners; l; l = l->next)
 		l->keep = false;
-	for (size_t i = 0; i < cfg->n_edges; i++) {
-		const struct conf_edge *e = cfg->edges[i];
-		for (size_t j = 0; !e->disabled && j < e->n_listen; j++) {
-			l = listener_find(w->listeners, e->listen[j].host,
-			    e->listen[j].port);
-			l->edge_index = i;
-			l->keep = true;
-		}
+	for (size_t i = 0; i < n; i++) {
+		l = listener_find(w->listeners, addrs[i]->host, addrs[i]->port);
+		l->edge_index = edges[i];
+		l->fproxy = edges[i] == SIZE_MAX;
+		l->keep = true;
 	}
 	struct listener **pp = &w->listeners;
 	while ((l = *pp) != NULL) {
@@ -192,6 +216,7 @@ worker_init(struct worker *w, int index, int n_workers,
 	w->n_workers = n_workers;
 	w->base = base;
 	TAILQ_INIT(&w->conns);
+	TAILQ_INIT(&w->fpconns);
 	w->next_id = ((uint64_t)index << 56) | ((uint64_t)getpid() << 24);
 	w->dns = evdns_base_new(base, 0);
 	if (w->dns) {
@@ -250,6 +275,9 @@ worker_drain(struct worker *w)
 		next = TAILQ_NEXT(c, link);
 		conn_drain(c, true);
 	}
+	/* A proxy tunnel shows no request boundary to wait for. */
+	while (!TAILQ_EMPTY(&w->fpconns))
+		fproxy_close(TAILQ_FIRST(&w->fpconns), "stopping");
 }
 
 void
@@ -259,6 +287,8 @@ worker_free(struct worker *w)
 
 	while (!TAILQ_EMPTY(&w->conns))
 		conn_close(TAILQ_FIRST(&w->conns), "shutdown");
+	while (!TAILQ_EMPTY(&w->fpconns))
+		fproxy_close(TAILQ_FIRST(&w->fpconns), "shutdown");
 	while ((l = w->listeners) != NULL) {
 		w->listeners = l->next;
 		evconnlistener_free(l->lev);

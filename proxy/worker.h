@@ -22,9 +22,11 @@
 #define WORKER_MAGIC 0x7e5e7e05u
 
 struct conn;
+struct fpconn;
 struct upstream;
 
 TAILQ_HEAD(conn_list, conn);
+TAILQ_HEAD(fpconn_list, fpconn);
 TAILQ_HEAD(upstream_list, upstream);
 
 /* A listening socket; survives reloads while its address stays. */
@@ -34,6 +36,7 @@ struct listener {
 	char host[64];
 	int port;
 	size_t edge_index;              /* in the worker's current runtime */
+	bool fproxy;                    /* the forward proxy's, not an edge's */
 	bool keep;                      /* reload bookkeeping */
 	struct listener *next;
 };
@@ -52,6 +55,7 @@ struct worker {
 	struct runtime *rt;             /* current; each conn holds its own ref */
 	struct listener *listeners;
 	struct conn_list conns;
+	struct fpconn_list fpconns;     /* forward proxy clients */
 	atomic_size_t n_conns;          /* read by the main thread when stopping */
 	int n_workers;                  /* listeners share ports when > 1 */
 	struct pool *pools;             /* indexed by origin, for rt */

@@ -10,6 +10,7 @@
  *   partial    send half a response head, then close
  *   truncate   send a head promising 1000 bytes, send 10, close
  *   slowbody   send a head and a chunk, then hang
+ *   ok         a well-formed answer: 200 with body "ok" (a plain HTTP server)
  *
  * Plain TCP only (edgesim's origins with tls = off). Exits after
  * --seconds S (default 120) so that a forgotten one cannot linger.
@@ -52,6 +53,11 @@ serve(int fd, const char *mode)
 		    "\r\n\r\n0123456789";
 		(void)!write(fd, h, sizeof(h) - 1);
 		usleep(100 * 1000);
+		close(fd);
+	} else if (strcmp(mode, "ok") == 0) {
+		static const char r[] = "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n"
+		    "Connection: close\r\n\r\nok\n";
+		(void)!write(fd, r, sizeof(r) - 1);
 		close(fd);
 	} else if (strcmp(mode, "slowbody") == 0) {
 		static const char h[] = "HTTP/1.1 200 OK\r\nTransfer-Encoding: "

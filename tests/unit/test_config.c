@@ -274,6 +274,7 @@ kind_size(enum conf_section_kind kind)
 	case CONF_SEC_EDGE: return sizeof(struct conf_edge);
 	case CONF_SEC_HOST: return sizeof(struct conf_host);
 	case CONF_SEC_ORIGIN: return sizeof(struct conf_origin);
+	case CONF_SEC_FORWARD_PROXY: return sizeof(struct conf_forward_proxy);
 	default: return 0;
 	}
 }
