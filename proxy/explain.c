@@ -335,11 +335,25 @@ print_story(FILE *out, const char *ref, const struct log_fields *req,
 	const struct log_fields *main = req ? req : origin;
 	const char *code = get_or(main, "code", NULL);
 	const char *sub = get_or(main, "sub", NULL);
+	if (code == NULL && origin) {
+		/* A tunnel's record has no code; its origin hop does. */
+		code = get_or(origin, "code", NULL);
+		sub = get_or(origin, "sub", NULL);
+	}
 	struct sbuf b;
 
 	sbuf_init(&b);
 	fprintf(out, "Reference %s\n", ref);
-	if (req) {
+	if (req && strcmp(req->event, "tunnel") == 0) {
+		fprintf(out, "  %s  a TCP tunnel (mode = tcp) through edge %s\n",
+		    req->ts ? req->ts : "", get_or(req, "edge", "?"));
+		fprintf(out, "  viewer %s, SNI %s, host %s, origin %s\n",
+		    get_or(req, "client", "?"), get_or(req, "sni", "-"),
+		    get_or(req, "host", "-"), get_or(req, "origin", "-"));
+		fprintf(out, "  result %s: %s bytes up, %s bytes down\n",
+		    get_or(req, "result", "?"), get_or(req, "bytes_up", "0"),
+		    get_or(req, "bytes_down", "0"));
+	} else if (req) {
 		fprintf(out, "  %s  %s %s  Host %s\n", req->ts ? req->ts : "",
 		    get_or(req, "method", "?"), get_or(req, "path", "?"),
 		    get_or(req, "host", "-"));
@@ -352,10 +366,11 @@ print_story(FILE *out, const char *ref, const struct log_fields *req,
 	}
 	if (origin) {
 		fprintf(out, "\nThe origin hop\n");
-		fprintf(out, "  %s, address %s (connected to %s)\n",
+		fprintf(out, "  %s, address %s (at %s)\n",
 		    get_or(origin, "hop", "?"), get_or(origin, "address", "?"),
 		    get_or(origin, "connect", "-"));
-		if (strcmp(get_or(origin, "tls", "no"), "yes") == 0) {
+		if (strcmp(get_or(origin, "tls", "no"), "yes") == 0 &&
+		    explain_get(origin, "sni_sent")) {
 			const char *sni = get_or(origin, "sni_sent", "-");
 			fprintf(out, "  TLS, SNI sent: %s, verify = %s\n",
 			    strcmp(sni, "-") == 0 ? "none (SNI off)" : sni,
@@ -403,7 +418,13 @@ print_story(FILE *out, const char *ref, const struct log_fields *req,
 		fprintf(out, "\nFix\n");
 		wrap(out, "  ", fix);
 	}
-	if (code == NULL)
+	int status = atoi(get_or(main, "status", "0"));
+	if (code == NULL && status >= 400)
+		fprintf(out, "\nThis edge passed on an error answer (%d) from its "
+		    "origin, unchanged, as CDNs do. In a chain, the answer's "
+		    "X-Edgesim-Ref names the edge that made it: explain that "
+		    "reference with that edge's log.\n", status);
+	else if (code == NULL && strcmp(get_or(main, "result", "ok"), "ok") == 0)
 		fprintf(out, "\nNo error: the request succeeded.\n");
 	sbuf_free(&b);
 }

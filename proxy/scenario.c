@@ -163,8 +163,10 @@ static const struct scenario scenarios[] = {
 	      "with read_timeout above the origin's time") } },
 	{ "elb-tcp-reencrypt", NULL,
 	  { { .kind = STEP_RAW, .edge = "elb", .host = "jdbc.example.com",
-	      .status = 0, .key = true, .says = "a JDBC-like client speaks "
-	      "through the ELB's TLS listener" } },
+	      .status = 0, .key = true,
+	      .expect = "ERR_FWD_SSL_HANDSHAKE untrusted_issuer",
+	      .says = "a JDBC-like client speaks through the ELB's TLS "
+	      "listener" } },
 	  { { .kind = STEP_RAW, .edge = "elb", .host = "jdbc.example.com",
 	      .status = 200, .key = true, .says = "bytes pass both ways, "
 	      "re-encrypted to the private-CA origin" } } },
@@ -179,8 +181,9 @@ static const struct scenario scenarios[] = {
 	      .expect = "no_certificate", .key = true, .says = "a legacy "
 	      "client connects without SNI" } },
 	  { { .kind = STEP_TLS, .edge = "cloudfront", .host = NULL,
-	      .expect = "cert:*.cloudfront.net", .key = true, .says = "a "
-	      "dedicated-IP style edge serves its default certificate" } } },
+	      .expect = "cert:www.example.com", .key = true, .says = "a "
+	      "dedicated-IP style edge serves the site's certificate to "
+	      "every client" } } },
 };
 
 /* --- the scenario file --- */
@@ -588,11 +591,14 @@ print_body_hint(const struct client_result *cr)
 	const char *b = cr->body.s ? cr->body.s : "";
 	const char *ref = strstr(b, "Reference&#32;&#35;");
 	const char *cf = strstr(b, "<H2>");
+	const char *title = strstr(b, "<TITLE>");
 
 	if (ref) {
 		const char *e = strchr(ref, '\n');
-		printf("           page: \"An error occurred while processing your "
-		    "request. %.*s\"\n", (int)(e ? e - ref : 60), ref);
+		const char *te = title ? strstr(title, "</TITLE>") : NULL;
+		printf("           page: \"%.*s\" ... \"%.*s\"\n",
+		    te ? (int)(te - title - 7) : 5, te ? title + 7 : "Error",
+		    (int)(e ? e - ref : 60), ref);
 	} else if (cf) {
 		const char *e = strstr(cf, "<BR");
 		printf("           page: \"%.*s\"\n", (int)(e ? e - cf : 80), cf);
@@ -649,7 +655,7 @@ step_http(struct run *r, const struct step *s, char *obs, size_t olen,
 	client_result_init(&cr);
 	client_run(&o, &cr);
 	int port = orig_port(&r->ports, l->port);
-	if (r->verbose)
+	if (r->verbose && !r->fixed)
 		printf("         try it:  curl --cacert %s --resolve %s:%d:127.0.0.1 "
 		    "https://%s:%d%s\n", ca, s->host, port, s->host, port, s->path);
 
@@ -729,7 +735,7 @@ step_tls(struct run *r, const struct step *s, char *obs, size_t olen,
 	client_result_init(&cr);
 	client_run(&o, &cr);
 	snprintf(exp, elen, "%s", s->expect);
-	if (r->verbose)
+	if (r->verbose && !r->fixed)
 		printf("         try it:  openssl s_client -connect 127.0.0.1:%d%s%s "
 		    "</dev/null\n", orig_port(&r->ports, l->port),
 		    s->host ? " -servername " : "", s->host ? s->host : "");
@@ -741,8 +747,8 @@ step_tls(struct run *r, const struct step *s, char *obs, size_t olen,
 			snprintf(obs, olen, "no_certificate (%s)", cr.tls_error);
 		ok = strcmp(s->expect, "no_certificate") == 0;
 		if (r->verbose)
-			printf("         viewer saw: no peer certificate available "
-			    "(%s)\n", obs + 15);
+			printf("         viewer saw: no peer certificate available, "
+			    "%s\n", obs + 15);
 	} else if (cr.chain_len > 0) {
 		struct sbuf sans;
 		sbuf_init(&sans);
@@ -790,14 +796,27 @@ step_raw(struct run *r, const struct step *s, char *obs, size_t olen,
 	bool back = cr.status != 0;
 	snprintf(obs, olen, "%s", back ? "bytes both ways" :
 	    "closed, no bytes back");
-	if (r->verbose)
+	if (r->verbose && !r->fixed)
 		printf("         try it:  openssl s_client -quiet -connect "
-		    "127.0.0.1:%d -servername %s -CAfile %s\n         viewer saw: "
-		    "%s\n", orig_port(&r->ports, l->port), s->host, ca,
-		    back ? "an answer from the origin, through the tunnel" :
-		    "the tunnel closed without a byte");
+		    "127.0.0.1:%d -servername %s -CAfile %s\n",
+		    orig_port(&r->ports, l->port), s->host, ca);
+	if (r->verbose)
+		printf("         viewer saw: %s\n", back ? "an answer from the "
+		    "origin, through the tunnel" : "the tunnel closed without a "
+		    "byte");
 	client_result_free(&cr);
-	return back == (s->status != 0);
+	bool ok = back == (s->status != 0);
+	if (ok && s->expect) {
+		/* What the tunnel's log record says about the origin hop. */
+		const struct proc *p = &r->procs[proc_of(r, s->edge)];
+		for (int t = 0; t < 40 && !log_has(p->log, s->expect); t++)
+			sleep_ms(25);
+		ok = log_has(p->log, s->expect);
+		if (r->verbose)
+			printf("         the log says: %s%s\n", s->expect, ok ? "" :
+			    " (NOT found)");
+	}
+	return ok;
 }
 
 static bool
@@ -823,7 +842,8 @@ step_check(struct run *r, const struct step *s, char *obs, size_t olen,
 		ok = strstr(tmp ? tmp : "", s->expect) != NULL;
 	}
 	if (r->verbose) {
-		printf("         try it:  edgesim check -c %s\n", r->file.path);
+		printf("         try it:  edgesim check -c %s\n", r->fixed ?
+		    r->procs[0].conf : r->file.path);
 		if (tmp && *tmp)
 			for (char *l = tmp; l && *l; ) {
 				char *e = strchr(l, '\n');
@@ -1151,7 +1171,7 @@ scenario_main(int argc, char **argv, const char *self)
 		dir = "conf/scenarios";
 	if (argc < 1) {
 		fprintf(stderr, "usage: edgesim scenario list | run NAME [--fixed] "
-		    "| run --all | up NAME [--fixed]\n");
+		    "| run --all | up NAME [--fixed]   [--dir DIR]\n");
 		return 2;
 	}
 	for (int i = 1; i < argc; i++) {

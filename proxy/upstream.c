@@ -160,7 +160,7 @@ log_origin_record(struct upstream *up, const struct upstream_failure *f)
 	log_str(&r, "address", up->origin->conf->address);
 	log_str(&r, "connect", up->addr_text[0] ? up->addr_text : "-");
 	log_bool(&r, "tls", up->origin->has_tls);
-	if (up->origin->has_tls) {
+	if (up->origin->has_tls && (up->state >= UP_HANDSHAKE || up->bev)) {
 		log_str(&r, "sni_sent", up->sni_on ? up->sni : "-");
 		log_str(&r, "verify", config_verify_name(up->origin->conf->verify));
 	}
