@@ -18,6 +18,14 @@
 #include <unistd.h>
 
 static _Atomic int log_fd = 2;
+
+/* Records of one worker thread, written together (see log_batch_begin). */
+#define LOG_BATCH_MAX (64 * 1024)
+static _Thread_local struct sbuf tl_batch;
+static _Thread_local bool tl_batching;
+static _Thread_local bool tl_building;  /* a record is being built in it */
+static _Thread_local void (*tl_wake)(void *);
+static _Thread_local void *tl_wake_arg;
 static _Atomic int log_fmt = LOG_FORMAT_TEXT;
 /*
  * The descriptor log files are written through, once one was opened (-1
@@ -92,13 +100,24 @@ log_begin(struct log_rec *r, const char *event)
 	snprintf(when, sizeof(when), "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ",
 	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
 	    tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000);
-	sbuf_init(&r->b);
+	/* A worker that batches builds the record right into its batch (no
+	 * allocation per record); anyone else, or a record opened while
+	 * another is being built, uses the record's own buffer. */
+	if (tl_batching && !tl_building) {
+		r->b = &tl_batch;
+		r->start = tl_batch.len;
+		tl_building = true;
+	} else {
+		sbuf_init(&r->own);
+		r->b = &r->own;
+		r->start = 0;
+	}
 	r->json = log_format_current() == LOG_FORMAT_JSON;
 	r->open = true;
 	if (r->json)
-		sbuf_addf(&r->b, "{\"ts\":\"%s\",\"event\":\"%s\"", when, event);
+		sbuf_addf(r->b, "{\"ts\":\"%s\",\"event\":\"%s\"", when, event);
 	else
-		sbuf_addf(&r->b, "%s %s", when, event);
+		sbuf_addf(r->b, "%s %s", when, event);
 }
 
 /* Text values are bare when they are plain words, else JSON-quoted. */
@@ -121,16 +140,16 @@ log_strn(struct log_rec *r, const char *key, const char *value, size_t n)
 	if (value == NULL)
 		return;
 	if (r->json) {
-		sbuf_addf(&r->b, ",\"%s\":\"", key);
-		sbuf_add_json_escaped(&r->b, value, n);
-		sbuf_addc(&r->b, '"');
+		sbuf_addf(r->b, ",\"%s\":\"", key);
+		sbuf_add_json_escaped(r->b, value, n);
+		sbuf_addc(r->b, '"');
 	} else if (needs_quotes(value, n)) {
-		sbuf_addf(&r->b, " %s=\"", key);
-		sbuf_add_json_escaped(&r->b, value, n);
-		sbuf_addc(&r->b, '"');
+		sbuf_addf(r->b, " %s=\"", key);
+		sbuf_add_json_escaped(r->b, value, n);
+		sbuf_addc(r->b, '"');
 	} else {
-		sbuf_addf(&r->b, " %s=", key);
-		sbuf_add(&r->b, value, n);
+		sbuf_addf(r->b, " %s=", key);
+		sbuf_add(r->b, value, n);
 	}
 }
 
@@ -145,9 +164,9 @@ void
 log_int(struct log_rec *r, const char *key, int64_t value)
 {
 	if (r->json)
-		sbuf_addf(&r->b, ",\"%s\":%lld", key, (long long)value);
+		sbuf_addf(r->b, ",\"%s\":%lld", key, (long long)value);
 	else
-		sbuf_addf(&r->b, " %s=%lld", key, (long long)value);
+		sbuf_addf(r->b, " %s=%lld", key, (long long)value);
 }
 
 void
@@ -163,9 +182,25 @@ void
 log_bool(struct log_rec *r, const char *key, bool value)
 {
 	if (r->json)
-		sbuf_addf(&r->b, ",\"%s\":%s", key, value ? "true" : "false");
+		sbuf_addf(r->b, ",\"%s\":%s", key, value ? "true" : "false");
 	else
-		sbuf_addf(&r->b, " %s=%s", key, value ? "yes" : "no");
+		sbuf_addf(r->b, " %s=%s", key, value ? "yes" : "no");
+}
+
+static void
+write_all(const char *p, size_t n)
+{
+	int fd = atomic_load(&log_fd);
+	size_t off = 0;
+
+	while (off < n) {
+		ssize_t w = write(fd, p + off, n - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			break;  /* a full disk must not stop the proxy */
+		off += (size_t)w;
+	}
 }
 
 void
@@ -173,25 +208,57 @@ log_end(struct log_rec *r)
 {
 	if (!r->open)
 		return;
-	sbuf_adds(&r->b, r->json ? "}\n" : "\n");
-	int fd = atomic_load(&log_fd);
-	size_t off = 0;
-	while (off < r->b.len) {
-		ssize_t w = write(fd, r->b.s + off, r->b.len - off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			break;  /* a full disk must not stop the proxy */
-		off += (size_t)w;
+	sbuf_adds(r->b, r->json ? "}\n" : "\n");
+	if (r->b == &tl_batch) {
+		tl_building = false;
+		r->open = false;
+		if (tl_batch.len >= LOG_BATCH_MAX)
+			log_flush();
+		else if (r->start == 0 && tl_wake)
+			tl_wake(tl_wake_arg);   /* the first of a batch */
+		return;
 	}
+	write_all(r->b->s, r->b->len);
 	log_discard(r);
 }
 
 void
 log_discard(struct log_rec *r)
 {
-	sbuf_free(&r->b);
+	if (r->b == &tl_batch) {
+		tl_batch.len = r->start;        /* drop this record only */
+		if (tl_batch.s)
+			tl_batch.s[tl_batch.len] = '\0';
+		tl_building = false;
+	} else if (r->b) {
+		sbuf_free(r->b);
+	}
 	r->open = false;
+}
+
+void
+log_batch_begin(void (*wake)(void *), void *arg)
+{
+	tl_batching = true;
+	tl_wake = wake;
+	tl_wake_arg = arg;
+}
+
+void
+log_flush(void)
+{
+	if (tl_batch.len == 0 || tl_building)
+		return;
+	write_all(tl_batch.s, tl_batch.len);
+	sbuf_reset(&tl_batch);
+}
+
+void
+log_batch_end(void)
+{
+	log_flush();
+	sbuf_free(&tl_batch);
+	tl_batching = false;
 }
 
 void

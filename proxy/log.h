@@ -1,8 +1,9 @@
 /*
  * log.h - structured log records, as text (key=value) or JSON lines.
  *
- * A record is built field by field and written with one write(2), so lines
- * from several workers never interleave. Values are escaped (client-supplied
+ * A record is built field by field and written whole with write(2) (alone,
+ * or in a batch of whole records), so lines from several workers never
+ * interleave. Values are escaped (client-supplied
  * SNI and Host values included); key material never reaches this module.
  */
 #ifndef EDGESIM_LOG_H
@@ -15,7 +16,9 @@
 #include "util.h"
 
 struct log_rec {
-	struct sbuf b;
+	struct sbuf *b;                 /* where it is built */
+	struct sbuf own;                /* unless its thread batches */
+	size_t start;                   /* its first byte in *b */
 	bool json;
 	bool open;
 };
@@ -40,6 +43,19 @@ void log_hex(struct log_rec *r, const char *key, uint64_t value);
 void log_end(struct log_rec *r);
 /* Release a record without writing it. */
 void log_discard(struct log_rec *r);
+
+/*
+ * Batching, for worker threads: records of the calling thread are collected
+ * and written with one write(2) when 64 KiB have gathered or when
+ * log_flush is called, instead of one write per record. wake(arg) is
+ * called when a record starts a new batch: a worker makes it run
+ * log_flush once the events at hand are handled, so under load a batch
+ * holds many records, and when idle a record is written at once.
+ * log_batch_end flushes and stops batching.
+ */
+void log_batch_begin(void (*wake)(void *), void *arg);
+void log_flush(void);
+void log_batch_end(void);
 
 /* A one-field message record: event=level, msg="...". */
 void log_msg(const char *level, const char *fmt, ...)

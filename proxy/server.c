@@ -34,6 +34,7 @@ struct worker_thread {
 	pthread_t tid;
 	bool started;
 	struct event *cmd_ev;
+	struct event *flush_ev;
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	worker_fn fn;
@@ -121,12 +122,32 @@ do_exit(struct worker_thread *wt, void *arg)
 	return 0;
 }
 
+static void
+flush_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	log_flush();
+}
+
+/* A record started a batch: flush after the events now active. */
+static void
+log_wake(void *arg)
+{
+	struct worker_thread *wt = arg;
+
+	event_active(wt->flush_ev, EV_TIMEOUT, 0);
+}
+
 static void *
 worker_main(void *arg)
 {
 	struct worker_thread *wt = arg;
 
+	log_batch_begin(log_wake, wt);
 	event_base_loop(wt->base, EVLOOP_NO_EXIT_ON_EMPTY);
+	log_batch_end();
 	return NULL;
 }
 
@@ -323,6 +344,7 @@ start_workers(struct server *s, struct runtime *rt, struct es_err *err)
 		if (wt->base == NULL)
 			return es_errf(err, "cannot create an event loop");
 		wt->cmd_ev = event_new(wt->base, -1, 0, cmd_cb, wt);
+		wt->flush_ev = event_new(wt->base, -1, 0, flush_cb, NULL);
 		/* Listeners are bound here, before any thread runs. */
 		if (worker_init(&wt->w, i, s->n_workers, wt->base, rt, err) < 0)
 			return -1;
@@ -364,6 +386,8 @@ stop_workers(struct server *s)
 			worker_free(&wt->w);
 		if (wt->cmd_ev)
 			event_free(wt->cmd_ev);
+		if (wt->flush_ev)
+			event_free(wt->flush_ev);
 		if (wt->base)
 			event_base_free(wt->base);
 		pthread_mutex_destroy(&wt->lock);
