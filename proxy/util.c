@@ -178,6 +178,39 @@ sbuf_detach(struct sbuf *b)
 	return s;
 }
 
+/* The length of a valid UTF-8 sequence at s (at most n bytes) whose code
+ * point is printable (not a C1 control, not a surrogate), or 0. */
+static size_t
+utf8_printable(const unsigned char *s, size_t n)
+{
+	size_t len;
+	uint32_t cp;
+
+	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+		len = 2;
+		cp = s[0] & 0x1f;
+	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		len = 3;
+		cp = s[0] & 0x0f;
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		len = 4;
+		cp = s[0] & 0x07;
+	} else {
+		return 0;
+	}
+	if (len > n)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) || cp < 0xa0)
+		return 0;       /* overlong, out of range, surrogate, C1 */
+	return len;
+}
+
 void
 sbuf_add_json_escaped(struct sbuf *b, const char *s, size_t n)
 {
@@ -185,6 +218,14 @@ sbuf_add_json_escaped(struct sbuf *b, const char *s, size_t n)
 
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
+		size_t u = c >= 0x80 ? utf8_printable((const unsigned char *)s + i,
+		    n - i) : 0;
+		if (u > 0) {
+			/* Valid, printable UTF-8 passes as it is. */
+			sbuf_add(b, s + i, u);
+			i += u - 1;
+			continue;
+		}
 		switch (c) {
 		case '"':  sbuf_add(b, "\\\"", 2); break;
 		case '\\': sbuf_add(b, "\\\\", 2); break;

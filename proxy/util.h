@@ -58,8 +58,9 @@ char *sbuf_detach(struct sbuf *b);
 
 /*
  * Escape a client-supplied or otherwise untrusted string so that it can be
- * written into a log line or a JSON string: quotes, backslashes and every
- * byte outside printable ASCII become escapes. n is the byte count; embedded
+ * written into a log line or a JSON string: quotes, backslashes, control
+ * characters (C0, DEL, C1) and bytes that are not valid UTF-8 become
+ * escapes; printable UTF-8 passes unchanged. n is the byte count; embedded
  * NULs are escaped too.
  */
 void sbuf_add_json_escaped(struct sbuf *b, const char *s, size_t n);

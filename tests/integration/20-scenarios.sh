@@ -5,6 +5,7 @@
 # `edgesim scenario up`, asserting on what those clients print.
 . "$(dirname "$0")/../lib.sh"
 PKI=$PWD/certs/lab          # scenarios use the lab of the repository
+set +u                      # an edge missing from `up` must fail a check, not the script
 
 out=$(timeout 240 "$EDGESIM" scenario run --all 2>&1)
 check_contains "scenario run --all: every scenario as claimed" "$out" " passed, 0 failed"
@@ -31,6 +32,10 @@ up() {
         grep -q '^ready' "$T/up.out" && break
         sleep 0.1
     done
+    if ! grep -q '^ready' "$T/up.out"; then
+        not_ok "scenario up $* did not start"
+        diag "$(cat "$T/up.out" "$T/up.err")"
+    fi
     local w e addr rest
     while read -r w e addr rest; do
         [ "$w" = edge ] || continue
