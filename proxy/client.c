@@ -44,6 +44,8 @@ client_result_free(struct client_result *r)
 	sbuf_free(&r->headers);
 	sbuf_free(&r->body);
 	r->chain_len = 0;
+	X509_free(r->leaf);
+	r->leaf = NULL;
 }
 
 static int
@@ -113,12 +115,40 @@ info_cb(const SSL *ssl, int where, int ret)
 		r->alert_received = ret & 0xff;
 }
 
+/* Every TLS record the server sends: enough to know whether it speaks TLS,
+ * asked for a client certificate, or sent a session ticket. */
+static void
+msg_cb(int write_p, int version, int content_type, const void *buf,
+    size_t len, SSL *ssl, void *arg)
+{
+	struct client_result *r = SSL_get_app_data(ssl);
+	const unsigned char *p = buf;
+
+	(void)version;
+	(void)arg;
+	if (write_p || r == NULL)
+		return;
+	if (content_type == SSL3_RT_HANDSHAKE || content_type == SSL3_RT_ALERT)
+		r->got_handshake_msg = true;
+	if (content_type == SSL3_RT_HANDSHAKE && len > 0) {
+		if (p[0] == SSL3_MT_CERTIFICATE_REQUEST)
+			r->cert_requested = true;
+		else if (p[0] == SSL3_MT_NEWSESSION_TICKET)
+			r->got_session_ticket = true;
+	}
+}
+
 static void
 record_failure(SSL *ssl, int ret, struct client_result *r)
 {
+	int saved_errno = errno;
 	int e = SSL_get_error(ssl, ret);
 	unsigned long err = ERR_peek_error();
 
+	r->ssl_err = err;
+	if (e == SSL_ERROR_SYSCALL)
+		r->sock_errno = saved_errno;
+	errno = saved_errno;
 	if (e == SSL_ERROR_SYSCALL && errno == ECONNRESET) {
 		r->reset_in_handshake = true;
 		snprintf(r->tls_error, sizeof(r->tls_error),
@@ -153,10 +183,66 @@ record_chain(SSL *ssl, const struct client_opts *o, struct client_result *r)
 	snprintf(r->verify_error, sizeof(r->verify_error), "%s",
 	    X509_verify_cert_error_string(r->verify_result));
 	X509 *leaf = SSL_get0_peer_certificate(ssl);
+	if (leaf && r->leaf == NULL && X509_up_ref(leaf))
+		r->leaf = leaf;
 	if (leaf && o->verify_name)
 		r->name_ok = X509_check_host(leaf, o->verify_name, 0,
 		    X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS, NULL) == 1 ||
 		    X509_check_ip_asc(leaf, o->verify_name, 0) == 1;
+}
+
+/*
+ * TLS 1.3 ends the client's handshake before the server has looked at the
+ * client certificate (or its absence); a server that refuses it says so
+ * with an alert just after. Wait up to ms for that verdict: an alert, a
+ * reset or a close without close_notify fail the handshake; a session
+ * ticket, data, close_notify or silence mean it was accepted.
+ */
+static void
+settle(SSL *ssl, int fd, int ms, struct client_result *r)
+{
+	int64_t end = clock_mono_ms() + ms;
+	int fl = fcntl(fd, F_GETFL);
+	char c;
+
+	fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+	for (;;) {
+		int n = SSL_peek(ssl, &c, 1);
+		if (n > 0)
+			break;
+		int e = SSL_get_error(ssl, n);
+		if (e == SSL_ERROR_WANT_READ) {
+			int64_t left = end - clock_mono_ms();
+			struct pollfd p = { .fd = fd, .events = POLLIN };
+			if (r->got_session_ticket || left <= 0 ||
+			    poll(&p, 1, (int)left) <= 0)
+				break;
+			continue;
+		}
+		if (e != SSL_ERROR_ZERO_RETURN) {
+			r->handshake_ok = false;
+			r->failed_after_handshake = true;
+			record_failure(ssl, n, r);
+		}
+		break;
+	}
+	ERR_clear_error();
+	fcntl(fd, F_SETFL, fl);
+}
+
+static void
+peer_name(int fd, char *out, size_t len)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	char host[64], port[16];
+
+	out[0] = '\0';
+	if (getpeername(fd, (struct sockaddr *)&ss, &sl) == 0 &&
+	    getnameinfo((struct sockaddr *)&ss, sl, host, sizeof(host), port,
+	    sizeof(port), NI_NUMERICHOST | NI_NUMERICSERV) == 0)
+		snprintf(out, len, ss.ss_family == AF_INET6 ? "[%s]:%s" :
+		    "%s:%s", host, port);
 }
 
 static void
@@ -215,6 +301,7 @@ client_run(const struct client_opts *o, struct client_result *r)
 	    sizeof(r->connect_error));
 	if (fd < 0)
 		return -1;
+	peer_name(fd, r->peer, sizeof(r->peer));
 	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
 	if (o->min_tls)
 		SSL_CTX_set_min_proto_version(ctx, o->min_tls);
@@ -241,12 +328,16 @@ client_run(const struct client_opts *o, struct client_result *r)
 	SSL *ssl = SSL_new(ctx);
 	SSL_set_app_data(ssl, r);
 	SSL_set_info_callback(ssl, info_cb);
+	SSL_set_msg_callback(ssl, msg_cb);
 	if (o->sni)
 		SSL_set_tlsext_host_name(ssl, o->sni);
 	SSL_set_fd(ssl, fd);
 	int ret = SSL_connect(ssl);
 	if (ret != 1) {
 		record_failure(ssl, ret, r);
+		BIO *rbio = SSL_get_rbio(ssl);
+		if (!r->got_handshake_msg && rbio && BIO_number_read(rbio) > 0)
+			r->not_tls = true;
 		record_chain(ssl, o, r);
 		SSL_free(ssl);
 		goto out;
@@ -261,6 +352,14 @@ client_run(const struct client_opts *o, struct client_result *r)
 	snprintf(r->alpn, sizeof(r->alpn), "%.*s", (int)sel_len,
 	    sel ? (const char *)sel : "");
 	record_chain(ssl, o, r);
+	if (o->settle_ms > 0 && r->cert_requested &&
+	    SSL_version(ssl) == TLS1_3_VERSION) {
+		settle(ssl, fd, o->settle_ms, r);
+		if (!r->handshake_ok) {
+			SSL_free(ssl);
+			goto out;
+		}
+	}
 	rc = 0;
 	if (o->strict && (r->verify_result != X509_V_OK || !r->name_ok))
 		rc = -1;        /* a real client stops here */

@@ -33,6 +33,10 @@ struct client_opts {
 	int timeout_ms;                 /* per step; 0: 5000 */
 	bool strict;                    /* like a browser: no request when the
 	                                   chain or the name does not verify */
+	int settle_ms;                  /* TLS 1.3 with a CertificateRequest:
+	                                   wait up to this long after the
+	                                   handshake for the server's verdict
+	                                   on the client certificate (0: no) */
 	/* HTTP: when path is set, a request is sent after the handshake. */
 	const char *method;             /* default GET */
 	const char *path;
@@ -59,6 +63,18 @@ struct client_result {
 	struct sbuf headers;            /* raw header block */
 	struct sbuf body;
 	char http_error[128];
+	/* What a diagnosis needs beyond the above (tls_client_classify). */
+	char peer[64];                  /* the address connected to: "ADDR:PORT" */
+	unsigned long ssl_err;          /* first OpenSSL error of the failure */
+	int sock_errno;                 /* socket error of the failure, or 0 */
+	bool cert_requested;            /* the server sent a CertificateRequest */
+	bool got_handshake_msg;         /* a TLS handshake or alert record came */
+	bool not_tls;                   /* bytes came, but no TLS record */
+	bool got_session_ticket;        /* TLS 1.3: the server sent a ticket */
+	bool failed_after_handshake;    /* TLS 1.3: the server refused after the
+	                                   client's Finished (settle_ms) */
+	X509 *leaf;                     /* the leaf as sent (a reference held
+	                                   until client_result_free), or NULL */
 };
 
 void client_result_init(struct client_result *r);

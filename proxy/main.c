@@ -13,6 +13,7 @@
 #include "config.h"
 #include "config_keys.h"
 #include "explain.h"
+#include "probe.h"
 #include "scenario.h"
 #include "server.h"
 #include "version.h"
@@ -31,7 +32,15 @@ usage(FILE *f)
 	    "  check    [-c FILE]            validate; print each problem as "
 	    "FILE:LINE: message\n"
 	    "  certs    [-c FILE] [--force]  create the lab PKI the config needs\n"
-	    "  scenario list | run NAME [--fixed] | run --all\n"
+	    "  probe    HOST[:PORT] [--connect ADDR:PORT] [--sni NAME | --no-sni]\n"
+	    "           [--ca FILE|lab|system] [-c FILE] [--pin PIN ...] "
+	    "[--names N1,N2]\n"
+	    "           [--client-cert FILE [--client-key FILE]] "
+	    "[--tls1.2|--tls1.3]\n"
+	    "           [--timeout DURATION] [--json]\n"
+	    "                                diagnose a TLS endpoint (with and "
+	    "without SNI)\n"
+	    "  scenario list | run NAME [--fixed] | run --all | up NAME [--fixed]\n"
 	    "                                reproduce an incident, and its fix\n"
 	    "  explain  REF [-c FILE | --log FILE]\n"
 	    "                                the story behind an error reference\n"
@@ -180,6 +189,147 @@ cmd_explain(int argc, char **argv)
 	return rc;
 }
 
+static const char *const probe_valued[] = {
+	"--connect", "--sni", "--ca", "-c", "--config", "--pin", "--names",
+	"--client-cert", "--client-key", "--timeout",
+};
+
+/* The options of `edgesim probe` (docs/probe.md). */
+static int
+probe_args(int argc, char **argv, struct probe_opts *o, struct es_err *err)
+{
+	const char *target = NULL, *connect = NULL;
+	bool no_sni = false;
+	struct es_err e2;
+
+	memset(o, 0, sizeof(*o));
+	o->ca = PROBE_CA_SYSTEM;
+	for (int i = 0; i < argc; i++) {
+		const char *a = argv[i], *v = NULL;
+		if (strcmp(a, "--json") == 0) {
+			o->json = true;
+			continue;
+		}
+		if (strcmp(a, "--no-sni") == 0) {
+			no_sni = true;
+			continue;
+		}
+		if (strcmp(a, "--tls1.2") == 0 || strcmp(a, "--tls1.3") == 0) {
+			int ver = a[7] == '2' ? 12 : 13;
+			if (o->tls_version && o->tls_version != ver)
+				return es_errf(err, "--tls1.2 and --tls1.3 exclude "
+				    "each other");
+			o->tls_version = ver;
+			continue;
+		}
+		if (a[0] != '-') {
+			if (target)
+				return es_errf(err, "one HOST[:PORT] only ('%s' "
+				    "and '%s')", target, a);
+			target = a;
+			continue;
+		}
+		for (size_t k = 0; k < ES_ARRAY_LEN(probe_valued); k++)
+			if (strcmp(a, probe_valued[k]) == 0)
+				v = argv[i + 1 < argc ? ++i : i];
+		if (v == NULL)
+			return es_errf(err, "unknown option '%s'", a);
+		if (v == a)
+			return es_errf(err, "%s needs a value", a);
+		if (strcmp(a, "--connect") == 0) {
+			connect = v;
+		} else if (strcmp(a, "--sni") == 0) {
+			if (*v == '\0' || strlen(v) > 255)
+				return es_errf(err, "--sni: a host name of 1 to "
+				    "255 characters");
+			o->sni = v;
+		} else if (strcmp(a, "--ca") == 0) {
+			o->ca = strcmp(v, "lab") == 0 ? PROBE_CA_LAB :
+			    strcmp(v, "system") == 0 ? PROBE_CA_SYSTEM :
+			    PROBE_CA_FILE;
+			o->ca_file = o->ca == PROBE_CA_FILE ? v : NULL;
+		} else if (strcmp(a, "-c") == 0 || strcmp(a, "--config") == 0) {
+			o->config = v;
+		} else if (strcmp(a, "--pin") == 0) {
+			o->pins = xrealloc(o->pins, (o->n_pins + 1) *
+			    sizeof(*o->pins));
+			if (pin_parse(v, &o->pins[o->n_pins], &e2) < 0)
+				return es_errf(err, "--pin %s", e2.msg);
+			o->n_pins++;
+		} else if (strcmp(a, "--names") == 0) {
+			char *copy = xstrdup(v), *save = NULL;
+			for (char *n = strtok_r(copy, ", ", &save); n;
+			    n = strtok_r(NULL, ", ", &save))
+				strlist_add(&o->names, n, 0);
+			free(copy);
+		} else if (strcmp(a, "--client-cert") == 0) {
+			o->client_cert = v;
+		} else if (strcmp(a, "--client-key") == 0) {
+			o->client_key = v;
+		} else {
+			int64_t ms;
+			if (parse_duration_ms(v, &ms) < 0 || ms < 1 ||
+			    ms > 600000)
+				return es_errf(err, "--timeout '%s': a duration "
+				    "(250ms, 5s) of at most 10m", v);
+			o->timeout_ms = (int)ms;
+		}
+	}
+	if (target == NULL)
+		return es_errf(err, "which server? (edgesim probe HOST[:PORT])");
+	if (parse_hostport(target, o->host, sizeof(o->host), &o->port, 443,
+	    &e2) < 0)
+		return es_errf(err, "%s", e2.msg);
+	if (connect) {
+		if (parse_hostport(connect, o->connect_host,
+		    sizeof(o->connect_host), &o->connect_port, o->port, &e2) < 0)
+			return es_errf(err, "--connect %s", e2.msg);
+	} else {
+		snprintf(o->connect_host, sizeof(o->connect_host), "%s", o->host);
+		o->connect_port = o->port;
+	}
+	if (no_sni && o->sni)
+		return es_errf(err, "--sni and --no-sni exclude each other");
+	o->sni_mode = no_sni ? PROBE_SNI_NONE : o->sni ? PROBE_SNI_NAME :
+	    PROBE_SNI_BOTH;
+	if (o->client_key && o->client_cert == NULL)
+		return es_errf(err, "--client-key needs --client-cert");
+	if (o->client_cert && o->client_key == NULL)
+		o->client_key = o->client_cert;
+	return 0;
+}
+
+static int
+cmd_probe(int argc, char **argv)
+{
+	struct probe_opts o;
+	struct es_err err;
+	char pki[PATH_MAX] = "certs/lab";
+	int rc;
+
+	if (probe_args(argc, argv, &o, &err) < 0) {
+		fprintf(stderr, "edgesim: probe: %s\nusage: edgesim probe "
+		    "HOST[:PORT] [--connect ADDR:PORT] [--sni NAME | --no-sni] "
+		    "[--ca FILE|lab|system] [-c FILE] [--pin PIN] [--names N1,N2] "
+		    "[--client-cert FILE --client-key FILE] [--tls1.2|--tls1.3] "
+		    "[--timeout DURATION] [--json]\n", err.msg);
+		probe_opts_free(&o);
+		return 2;
+	}
+	if (o.config) {
+		struct config *cfg = load_or_report(o.config);
+		if (cfg == NULL) {
+			probe_opts_free(&o);
+			return 2;
+		}
+		snprintf(pki, sizeof(pki), "%s", cfg->global.pki);
+		config_free(cfg);
+	}
+	rc = probe_run(&o, pki, stdout);
+	probe_opts_free(&o);
+	return rc;
+}
+
 static int
 cmd_config_doc(void)
 {
@@ -217,6 +367,8 @@ main(int argc, char **argv)
 	}
 	if (strcmp(cmd, "explain") == 0)
 		return cmd_explain(argc - 2, argv + 2);
+	if (strcmp(cmd, "probe") == 0)
+		return cmd_probe(argc - 2, argv + 2);
 	if (strcmp(cmd, "config-doc") == 0)
 		return cmd_config_doc();
 	if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {

@@ -106,10 +106,8 @@ cert_cb(SSL *ssl, void *arg)
 	return 1;
 }
 
-/* Does the certificate match one of the names? A wildcard name matches
- * only the same wildcard in the certificate (Akamai's Match CN/SAN). */
-static bool
-names_match(X509 *leaf, const struct strlist *names)
+bool
+tls_client_names_match(X509 *leaf, const struct strlist *names)
 {
 	for (size_t i = 0; i < names->n; i++) {
 		const char *n = names->v[i];
@@ -275,7 +273,8 @@ cert_verify_cb(X509_STORE_CTX *xs, void *arg)
 			obs->verify_depth = X509_STORE_CTX_get_error_depth(xs);
 			return 0;
 		}
-		if (mode == VERIFY_FULL && !names_match(leaf, &obs->names)) {
+		if (mode == VERIFY_FULL &&
+		    !tls_client_names_match(leaf, &obs->names)) {
 			obs->verify_err = X509_V_ERR_HOSTNAME_MISMATCH;
 			X509_STORE_CTX_set_error(xs, X509_V_ERR_HOSTNAME_MISMATCH);
 			return 0;
@@ -437,6 +436,9 @@ tls_client_ssl_new(struct tls_client *tc, struct tls_client_obs *obs,
 	obs->magic = TLS_OBS_MAGIC;
 	obs->tc = tc;
 	obs->node_name = node_name;
+	obs->has_client_cert = o->client_cert.source != CERT_NONE;
+	obs->pin_kind = tc->n_pins ? tc->pins[0].kind : PIN_SHA1;
+	obs->known_intermediates = tc->known_intermediates;
 	obs->alert_received = -1;
 	obs->alert_sent = -1;
 	if (ssl == NULL)
@@ -476,8 +478,9 @@ chain_incomplete(const struct tls_client_obs *obs)
 {
 	if (obs->leaf == NULL || obs->chain_len > 1)
 		return false;
-	X509_STORE *known = obs->tc->known_intermediates;
-	STACK_OF(X509_OBJECT) *objs = X509_STORE_get0_objects(known);
+	X509_STORE *known = obs->known_intermediates;
+	STACK_OF(X509_OBJECT) *objs = known ?
+	    X509_STORE_get0_objects(known) : NULL;
 	for (int i = 0; i < sk_X509_OBJECT_num(objs); i++) {
 		X509 *ca = X509_OBJECT_get0_X509(sk_X509_OBJECT_value(objs, i));
 		if (ca && X509_check_issued(ca, obs->leaf) == X509_V_OK)
@@ -558,16 +561,13 @@ enum es_tls_reason
 tls_client_classify(const struct tls_client_obs *obs, unsigned long ssl_err,
     int sock_errno, bool eof, struct sbuf *d)
 {
-	bool has_client_cert = obs->tc && obs->tc->conf->client_cert.source !=
-	    CERT_NONE;
+	bool has_client_cert = obs->has_client_cert;
 
 	if (obs->pin == TLS_PIN_MISMATCH) {
 		char have[120];
 		struct pin p;
 		/* Show the presented value in the kind of the first pin. */
-		enum pin_kind kind = obs->tc && obs->tc->n_pins ?
-		    obs->tc->pins[0].kind : PIN_SHA1;
-		pin_from_digests(kind, &obs->digests, &p);
+		pin_from_digests(obs->pin_kind, &obs->digests, &p);
 		pin_format(&p, have, sizeof(have));
 		sbuf_addf(d, "pinned %s, presented %s", obs->pin_expected, have);
 		return ES_TLS_PIN_MISMATCH;

@@ -55,6 +55,13 @@ struct tls_client_obs {
 	unsigned magic;
 	struct tls_client *tc;
 	const char *node_name;          /* the edge making the connection */
+	/* What tls_client_classify needs of the client side, copied here by
+	 * tls_client_ssl_new; a caller without a tls_client (`edgesim probe`)
+	 * fills them itself. */
+	bool has_client_cert;           /* a client certificate is configured */
+	enum pin_kind pin_kind;         /* kind of the first pin (PIN_SHA1: none) */
+	X509_STORE *known_intermediates; /* borrowed, may be NULL: see
+	                                    struct tls_client */
 	bool sni_sent;
 	char sni[SNI_NAME_MAX + 1];
 	struct strlist names;           /* names the certificate must match */
@@ -97,6 +104,14 @@ void tls_client_obs_free(struct tls_client_obs *obs);
  */
 enum es_tls_reason tls_client_classify(const struct tls_client_obs *obs,
     unsigned long ssl_err, int sock_errno, bool eof, struct sbuf *detail);
+
+/*
+ * Does the certificate match one of names? Host names as a TLS client
+ * checks them (X509_check_host, no partial wildcards), addresses against
+ * IP SANs only, and a "*.D" name only the same wildcard in the certificate
+ * (Akamai's Match CN/SAN).
+ */
+bool tls_client_names_match(X509 *leaf, const struct strlist *names);
 
 /* The RFC name of a TLS alert ("handshake_failure"), or "unknown". */
 const char *tls_alert_name(int desc);
