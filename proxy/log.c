@@ -91,15 +91,28 @@ log_format_current(void)
 void
 log_begin(struct log_rec *r, const char *event)
 {
+	static _Thread_local time_t when_sec = -1;
+	static _Thread_local char when[32];     /* "2026-11-23T08:00:00." */
 	struct timespec ts;
-	struct tm tm;
-	char when[96];
+	char ms[8];
 
+	/* The date part changes once a second: format it then, not for
+	 * every record. */
 	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	snprintf(when, sizeof(when), "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ",
-	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-	    tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000);
+	if (ts.tv_sec != when_sec) {
+		struct tm tm;
+		gmtime_r(&ts.tv_sec, &tm);
+		snprintf(when, sizeof(when), "%04d-%02d-%02dT%02d:%02d:%02d.",
+		    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+		    tm.tm_min, tm.tm_sec);
+		when_sec = ts.tv_sec;
+	}
+	long milli = ts.tv_nsec / 1000000;
+	ms[0] = (char)('0' + milli / 100);
+	ms[1] = (char)('0' + milli / 10 % 10);
+	ms[2] = (char)('0' + milli % 10);
+	ms[3] = 'Z';
+	ms[4] = '\0';
 	/* A worker that batches builds the record right into its batch (no
 	 * allocation per record); anyone else, or a record opened while
 	 * another is being built, uses the record's own buffer. */
@@ -114,10 +127,34 @@ log_begin(struct log_rec *r, const char *event)
 	}
 	r->json = log_format_current() == LOG_FORMAT_JSON;
 	r->open = true;
-	if (r->json)
-		sbuf_addf(r->b, "{\"ts\":\"%s\",\"event\":\"%s\"", when, event);
-	else
-		sbuf_addf(r->b, "%s %s", when, event);
+	if (r->json) {
+		sbuf_adds(r->b, "{\"ts\":\"");
+		sbuf_adds(r->b, when);
+		sbuf_adds(r->b, ms);
+		sbuf_adds(r->b, "\",\"event\":\"");
+		sbuf_adds(r->b, event);
+		sbuf_addc(r->b, '"');
+	} else {
+		sbuf_adds(r->b, when);
+		sbuf_adds(r->b, ms);
+		sbuf_addc(r->b, ' ');
+		sbuf_adds(r->b, event);
+	}
+}
+
+/* `,"key":` or ` key=`: keys are ours, never client data. */
+static void
+add_key(struct log_rec *r, const char *key)
+{
+	if (r->json) {
+		sbuf_adds(r->b, ",\"");
+		sbuf_adds(r->b, key);
+		sbuf_adds(r->b, "\":");
+	} else {
+		sbuf_addc(r->b, ' ');
+		sbuf_adds(r->b, key);
+		sbuf_addc(r->b, '=');
+	}
 }
 
 /* Text values are bare when they are plain words, else JSON-quoted. */
@@ -139,16 +176,12 @@ log_strn(struct log_rec *r, const char *key, const char *value, size_t n)
 {
 	if (value == NULL)
 		return;
-	if (r->json) {
-		sbuf_addf(r->b, ",\"%s\":\"", key);
-		sbuf_add_json_escaped(r->b, value, n);
+	add_key(r, key);
+	if (r->json || needs_quotes(value, n)) {
 		sbuf_addc(r->b, '"');
-	} else if (needs_quotes(value, n)) {
-		sbuf_addf(r->b, " %s=\"", key);
 		sbuf_add_json_escaped(r->b, value, n);
 		sbuf_addc(r->b, '"');
 	} else {
-		sbuf_addf(r->b, " %s=", key);
 		sbuf_add(r->b, value, n);
 	}
 }
@@ -163,10 +196,17 @@ log_str(struct log_rec *r, const char *key, const char *value)
 void
 log_int(struct log_rec *r, const char *key, int64_t value)
 {
-	if (r->json)
-		sbuf_addf(r->b, ",\"%s\":%lld", key, (long long)value);
-	else
-		sbuf_addf(r->b, " %s=%lld", key, (long long)value);
+	char buf[24], *p = buf + sizeof(buf);
+	uint64_t v = value < 0 ? (uint64_t)0 - (uint64_t)value : (uint64_t)value;
+
+	add_key(r, key);
+	do {
+		*--p = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	if (value < 0)
+		*--p = '-';
+	sbuf_add(r->b, p, (size_t)(buf + sizeof(buf) - p));
 }
 
 void
