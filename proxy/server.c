@@ -140,6 +140,26 @@ log_wake(void *arg)
 	event_active(wt->flush_ev, EV_TIMEOUT, 0);
 }
 
+/*
+ * A worker's loop. With the epoll changelist, the many enable/disable
+ * pairs a request makes on its bufferevents within one loop pass become
+ * at most one epoll_ctl per descriptor, not one each (it was 4 epoll_ctl
+ * per request on the keep-alive benchmark).
+ */
+static struct event_base *
+worker_base_new(void)
+{
+	struct event_config *ec = event_config_new();
+	struct event_base *b;
+
+	if (ec == NULL)
+		return event_base_new();
+	event_config_set_flag(ec, EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST);
+	b = event_base_new_with_config(ec);
+	event_config_free(ec);
+	return b ? b : event_base_new();
+}
+
 static void *
 worker_main(void *arg)
 {
@@ -340,7 +360,7 @@ start_workers(struct server *s, struct runtime *rt, struct es_err *err)
 		struct worker_thread *wt = &s->wts[i];
 		pthread_mutex_init(&wt->lock, NULL);
 		pthread_cond_init(&wt->cond, NULL);
-		wt->base = event_base_new();
+		wt->base = worker_base_new();
 		if (wt->base == NULL)
 			return es_errf(err, "cannot create an event loop");
 		wt->cmd_ev = event_new(wt->base, -1, 0, cmd_cb, wt);
