@@ -80,6 +80,7 @@ struct conn_req {
 	bool builtin_echo;
 	bool builtin_delayed;           /* waiting out the origin's delay */
 	bool retried;                   /* sent again after a dead pooled conn */
+	struct conn_req *next_free;     /* in the worker's free list */
 };
 
 struct conn {
@@ -104,7 +105,7 @@ struct conn {
 	bool viewer_paused;             /* viewer reads paused (origin slow) */
 	struct evbuffer *fwd;           /* request head waiting for the origin */
 	struct upstream *up;
-	struct conn_req req;
+	struct conn_req *req;           /* the request in flight, or NULL */
 	/* mode = tcp */
 	int64_t tun_up_bytes, tun_down_bytes;
 	bool tun_viewer_eof, tun_origin_eof;

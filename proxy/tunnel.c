@@ -19,15 +19,15 @@ tunnel_log(struct conn *c, const char *result, const char *detail)
 	struct log_rec r;
 
 	log_begin(&r, "tunnel");
-	log_str(&r, "ref", c->req.ref);
-	log_hex(&r, "id", c->req.id);
+	log_str(&r, "ref", c->req->ref);
+	log_hex(&r, "id", c->req->id);
 	log_str(&r, "edge", c->edge->conf->sec.name);
 	log_str(&r, "client", c->peer);
 	log_str(&r, "sni", c->hello.sni_present ? c->hello.sni : "-");
-	if (c->req.host)
-		log_str(&r, "host", c->req.host->sec.name);
-	if (c->req.origin)
-		log_str(&r, "origin", c->req.origin->conf->sec.name);
+	if (c->req->host)
+		log_str(&r, "host", c->req->host->sec.name);
+	if (c->req->origin)
+		log_str(&r, "origin", c->req->origin->conf->sec.name);
 	log_str(&r, "result", result);
 	if (detail)
 		log_str(&r, "detail", detail);
@@ -198,23 +198,24 @@ tunnel_start(struct conn *c)
 			host = e->hosts[0];
 	}
 	c->state = CONN_TUNNEL;
-	c->req.id = worker_next_id(c->w);
-	c->req.host = host;
-	c->req.origin = runtime_origin(c->rt, host->origin);
-	c->req.epoch = clock_wall_ms() / 1000;
-	persona_ref(&c->edge->id, ES_OK, c->req.epoch, c->req.id,
-	    c->req.ref, sizeof(c->req.ref));
+	c->req = worker_req_get(c->w);          /* the tunnel is one "request" */
+	c->req->id = worker_next_id(c->w);
+	c->req->host = host;
+	c->req->origin = runtime_origin(c->rt, host->origin);
+	c->req->epoch = clock_wall_ms() / 1000;
+	persona_ref(&c->edge->id, ES_OK, c->req->epoch, c->req->id,
+	    c->req->ref, sizeof(c->req->ref));
 	evtimer_del(&c->timer);
 	bufferevent_disable(c->bev, EV_READ);
 	bufferevent_setwatermark(c->bev, EV_READ, 0, 0);
 	bufferevent_setcb(c->bev, viewer_read, viewer_write, viewer_event, c);
 
 	char sni_buf[SNI_NAME_MAX + 1];
-	const char *sni = upstream_sni(c->req.origin, c->hello.sni_present ?
+	const char *sni = upstream_sni(c->req->origin, c->hello.sni_present ?
 	    c->hello.sni : NULL, sni_buf, sizeof(sni_buf));
 	struct upstream_tag tag = { e->sec.name, e->index, &c->edge->id,
-	    c->req.id, c->req.epoch };
-	if (upstream_get(c->w, c->rt, c->req.origin, sni, false, &tag,
+	    c->req->id, c->req->epoch };
+	if (upstream_get(c->w, c->rt, c->req->origin, sni, false, &tag,
 	    tunnel_ready, tunnel_failed, c, &up) == 1)
 		tunnel_ready(c, up);
 }

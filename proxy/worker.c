@@ -296,10 +296,43 @@ worker_free(struct worker *w)
 	}
 	upstream_pool_flush(w);
 	free(w->pools);
+	while (w->req_free) {
+		struct conn_req *r = w->req_free;
+		w->req_free = r->next_free;
+		free(r);
+	}
 	if (w->dns)
 		evdns_base_free(w->dns, 1);
 	runtime_unref(w->rt);
 	memset(w, 0, sizeof(*w));
+}
+
+/* Enough to serve a burst without allocating, not a hoard. */
+#define REQ_FREE_MAX 256
+
+struct conn_req *
+worker_req_get(struct worker *w)
+{
+	struct conn_req *r = w->req_free;
+
+	if (r == NULL)
+		return xcalloc(1, sizeof(*r));
+	w->req_free = r->next_free;
+	w->n_req_free--;
+	memset(r, 0, sizeof(*r));
+	return r;
+}
+
+void
+worker_req_put(struct worker *w, struct conn_req *r)
+{
+	if (w->n_req_free >= REQ_FREE_MAX) {
+		free(r);
+		return;
+	}
+	r->next_free = w->req_free;
+	w->req_free = r;
+	w->n_req_free++;
 }
 
 uint64_t

@@ -22,6 +22,7 @@
 #define WORKER_MAGIC 0x7e5e7e05u
 
 struct conn;
+struct conn_req;
 struct fpconn;
 struct upstream;
 
@@ -67,6 +68,8 @@ struct worker {
 	 * while it is being handled, and idle connections stay small. */
 	struct http_request scratch_req;
 	struct http_response scratch_res;
+	struct conn_req *req_free;      /* request states to reuse */
+	size_t n_req_free;
 };
 
 int worker_init(struct worker *w, int index, int n_workers,
@@ -81,6 +84,11 @@ void worker_free(struct worker *w);
 
 /* A fresh request id, unique within the process. */
 uint64_t worker_next_id(struct worker *w);
+
+/* A zeroed request state, from the free list when it has one. */
+struct conn_req *worker_req_get(struct worker *w);
+/* Give one back (its contents already released). */
+void worker_req_put(struct worker *w, struct conn_req *r);
 
 /* Connection bookkeeping, called by conn.c. */
 void worker_conn_added(struct worker *w, struct conn *c);
