@@ -67,9 +67,7 @@ add_hs(struct evbuffer *b, struct http_str s)
 void
 conn_set_timer(struct conn *c, int64_t ms)
 {
-	struct timeval tv = { (time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000 };
-
-	evtimer_add(&c->timer, &tv);
+	c->deadline_ms = clock_mono_ms() + ms;
 }
 
 /* --- logging --- */
@@ -160,7 +158,7 @@ conn_close(struct conn *c, const char *msg)
 		log_str(&rec, "reason", msg);
 		log_end(&rec);
 	}
-	evtimer_del(&c->timer);
+	c->deadline_ms = 0;
 	if (c->up) {
 		upstream_free(c->up);
 		c->up = NULL;
@@ -174,6 +172,7 @@ conn_close(struct conn *c, const char *msg)
 		bufferevent_free(c->bev);
 		c->bev = NULL;
 	}
+	tls_hello_free(&c->hello);
 	worker_conn_removed(c->w, c);
 	runtime_unref(c->rt);
 	c->magic = 0;
@@ -585,8 +584,12 @@ build_forward_head(struct conn *c, const struct http_request *req,
 		add_hs(out, h->value);
 		add_s(out, "\r\n");
 	}
-	evbuffer_add_printf(out, "X-Forwarded-For: %s%s\r\nVia: %s%s\r\n",
-	    xff.s ? xff.s : "", c->peer_ip, vias.s ? vias.s : "",
+	/* The viewer's address without its port: "1.2.3.4:5" or "[::1]:5". */
+	const char *ip = c->peer[0] == '[' ? c->peer + 1 : c->peer;
+	const char *end = c->peer[0] == '[' ? strchr(ip, ']') : strrchr(ip, ':');
+	int ip_len = end ? (int)(end - ip) : (int)strlen(ip);
+	evbuffer_add_printf(out, "X-Forwarded-For: %s%.*s\r\nVia: %s%s\r\n",
+	    xff.s ? xff.s : "", ip_len, ip, vias.s ? vias.s : "",
 	    persona_via(&c->edge->id, via, sizeof(via)));
 	if (c->edge->id.persona == PERSONA_CLOUDFRONT)
 		evbuffer_add_printf(out, "X-Amz-Cf-Id: %s\r\n", c->req->ref);
@@ -835,7 +838,7 @@ read_head(struct conn *c)
 		return respond_error(c, ES_ERR_BAD_REQUEST, http_result_status(pr),
 		    http_result_str(pr), http_result_str(pr), true);
 	}
-	evtimer_del(&c->timer);
+	c->deadline_ms = 0;
 	copy_str(r->method, sizeof(r->method), req->method);
 	copy_str(r->target, sizeof(r->target), req->target);
 	copy_str(r->host_hdr, sizeof(r->host_hdr), req->host);
@@ -1231,7 +1234,7 @@ handshake_done(struct conn *c)
 	struct timeval tv;
 	int64_t ms = glob(c)->idle_timeout_ms;
 
-	evtimer_del(&c->timer);
+	c->deadline_ms = 0;
 	SSL *ssl = bufferevent_openssl_get_ssl(c->bev);
 	if (ssl)
 		BIO_set_callback_ex(SSL_get_rbio(ssl), NULL);
@@ -1337,13 +1340,9 @@ conn_event(struct bufferevent *bev, short what, void *arg)
 	conn_close(c, NULL);
 }
 
-static void
-conn_timeout(evutil_socket_t fd, short what, void *arg)
+void
+conn_timeout(struct conn *c)
 {
-	struct conn *c = arg;
-
-	(void)fd;
-	(void)what;
 	switch (c->state) {
 	case CONN_TLS_HANDSHAKE:
 		log_tls_failure(c, "handshake not finished within header_timeout");
@@ -1435,16 +1434,6 @@ conn_accept(struct worker *w, struct edge_rt *edge, int fd,
 	c->fd = fd;
 	c->t_accept = clock_mono_ms();
 	resolve_addr_text(sa, c->peer, sizeof(c->peer));
-	snprintf(c->peer_ip, sizeof(c->peer_ip), "%s", c->peer);
-	char *colon = strrchr(c->peer_ip, ':');
-	if (colon)
-		*colon = '\0';
-	if (c->peer_ip[0] == '[') {
-		memmove(c->peer_ip, c->peer_ip + 1, strlen(c->peer_ip));
-		char *b = strchr(c->peer_ip, ']');
-		if (b)
-			*b = '\0';
-	}
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	worker_conn_added(w, c);
 
@@ -1469,7 +1458,6 @@ conn_accept(struct worker *w, struct edge_rt *edge, int fd,
 		BIO_set_callback_ex(rbio, first_bytes_cb);
 		BIO_set_callback_arg(rbio, (char *)c);
 	}
-	evtimer_assign(&c->timer, w->base, conn_timeout, c);
 	c->state = CONN_TLS_HANDSHAKE;
 	conn_set_timer(c, glob(c)->header_timeout_ms);
 	bufferevent_setwatermark(c->bev, EV_READ, 0,

@@ -2,7 +2,7 @@
  * conn.h - one viewer connection to an edge, from accept to close.
  *
  * A conn owns its viewer bufferevent (and through it the SSL and socket),
- * its timer, the origin connection it borrowed, and the state of the
+ * its deadline, the origin connection it borrowed, and the state of the
  * request in flight. It is freed in exactly one place, conn_close; every
  * callback that may reach conn_close returns at once when it did.
  *
@@ -90,13 +90,12 @@ struct conn {
 	struct edge_rt *edge;
 	struct bufferevent *bev;        /* the viewer; owns SSL and socket */
 	int fd;
-	char peer[80];                  /* "ip:port" */
-	char peer_ip[64];
+	char peer[56];                  /* "ip:port", "[v6]:port" */
 	struct tls_hello hello;
 	char first_bytes[8];            /* what the viewer sent first */
 	size_t n_first;
 	enum conn_state state;
-	struct event timer;
+	int64_t deadline_ms;            /* monotonic; 0: no timer (worker.c) */
 	bool timer_is_idle;             /* waiting between requests */
 	int64_t t_accept;
 	uint64_t n_requests;
@@ -126,7 +125,9 @@ void conn_drain(struct conn *c, bool stopping);
 /* The single teardown path: logs why (msg may be NULL) and frees. */
 void conn_close(struct conn *c, const char *msg);
 
-/* Shared with tunnel.c. */
+/* Shared with tunnel.c: the connection's one timer, in ms from now. */
 void conn_set_timer(struct conn *c, int64_t ms);
+/* Its timer came due (the worker's sweep calls it). */
+void conn_timeout(struct conn *c);
 
 #endif

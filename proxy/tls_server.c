@@ -166,8 +166,8 @@ client_hello_cb(SSL *ssl, int *al, void *arg)
 	}
 	hello->sni_present = true;
 	hello->sni_len = name_len > SNI_NAME_MAX ? SNI_NAME_MAX : name_len;
-	memcpy(hello->sni, name, hello->sni_len);
-	hello->sni[hello->sni_len] = '\0';
+	free(hello->sni);
+	hello->sni = xstrndup((const char *)name, hello->sni_len);
 
 	struct tls_server_host *h = NULL;
 	if (name_len <= SNI_NAME_MAX && memchr(name, '\0', name_len) == NULL)
@@ -211,6 +211,9 @@ ctx_setup(struct tls_server *ts, const struct config *cfg, SSL_CTX *ctx,
 	SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION |
 	    SSL_OP_CIPHER_SERVER_PREFERENCE);
 	SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
+	/* One session ticket per handshake, not OpenSSL's two: a viewer
+	 * resumes with one, and each costs an encryption and memory. */
+	SSL_CTX_set_num_tickets(ctx, 1);
 	SSL_CTX_set_alpn_select_cb(ctx, alpn_select, ts);
 	SSL_CTX_set_session_id_context(ctx, (const unsigned char *)e->sec.name,
 	    (unsigned)strlen(e->sec.name) > SSL_MAX_SID_CTX_LENGTH ?
@@ -322,6 +325,13 @@ tls_server_free(struct tls_server *ts)
 	SSL_CTX_free(ts->default_ctx);
 	sni_table_free(&ts->sni);
 	memset(ts, 0, sizeof(*ts));
+}
+
+void
+tls_hello_free(struct tls_hello *hello)
+{
+	free(hello->sni);
+	hello->sni = NULL;
 }
 
 SSL *

@@ -54,7 +54,8 @@ struct tls_hello {
 	unsigned magic;
 	enum tls_hello_verdict verdict;
 	bool sni_present;
-	char sni[SNI_NAME_MAX + 1];     /* as received, NUL-free bytes only */
+	char *sni;                      /* as received (heap), NULL: none;
+	                                   freed by tls_hello_free */
 	size_t sni_len;
 	const struct conf_host *host;   /* the host whose certificate was chosen */
 	struct tls_server *server;
@@ -68,6 +69,7 @@ void tls_server_free(struct tls_server *ts);
 SSL *tls_server_ssl_new(struct tls_server *ts, struct tls_hello *hello);
 
 const char *tls_hello_verdict_name(enum tls_hello_verdict v);
+void tls_hello_free(struct tls_hello *hello);
 
 /* Set OpenSSL version bounds, ciphers and groups from config values. */
 int tls_ctx_apply_params(SSL_CTX *ctx, int64_t min_tls, int64_t max_tls,

@@ -205,7 +205,7 @@ tunnel_start(struct conn *c)
 	c->req->epoch = clock_wall_ms() / 1000;
 	persona_ref(&c->edge->id, ES_OK, c->req->epoch, c->req->id,
 	    c->req->ref, sizeof(c->req->ref));
-	evtimer_del(&c->timer);
+	c->deadline_ms = 0;
 	bufferevent_disable(c->bev, EV_READ);
 	bufferevent_setwatermark(c->bev, EV_READ, 0, 0);
 	bufferevent_setcb(c->bev, viewer_read, viewer_write, viewer_event, c);

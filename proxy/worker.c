@@ -206,6 +206,32 @@ worker_listen(struct worker *w, struct runtime *rt, struct es_err *err)
 	return 0;
 }
 
+/*
+ * Connection deadlines (header, idle, an origin's delay) are checked by
+ * one sweep every SWEEP_MS rather than by a timer event per connection:
+ * no event to add and delete per request, and 136 bytes less for every
+ * idle connection. A deadline fires up to SWEEP_MS late.
+ */
+#define SWEEP_MS 100
+
+static void
+sweep_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct worker *w = arg;
+	int64_t now = clock_mono_ms();
+	struct conn *c, *next;
+
+	(void)fd;
+	(void)what;
+	for (c = TAILQ_FIRST(&w->conns); c; c = next) {
+		next = TAILQ_NEXT(c, link);
+		if (c->deadline_ms && now >= c->deadline_ms) {
+			c->deadline_ms = 0;
+			conn_timeout(c);        /* may close c, never next */
+		}
+	}
+}
+
 int
 worker_init(struct worker *w, int index, int n_workers,
     struct event_base *base, struct runtime *rt, struct es_err *err)
@@ -230,6 +256,9 @@ worker_init(struct worker *w, int index, int n_workers,
 			    "cannot read /etc/resolv.conf");
 	}
 	w->rt = runtime_ref(rt);
+	struct timeval tv = { 0, SWEEP_MS * 1000 };
+	w->sweep = event_new(base, -1, EV_PERSIST, sweep_cb, w);
+	event_add(w->sweep, &tv);
 	w->n_pools = rt->cfg->n_origins;
 	w->pools = xcalloc(w->n_pools ? w->n_pools : 1, sizeof(*w->pools));
 	for (size_t i = 0; i < w->n_pools; i++)
@@ -296,6 +325,8 @@ worker_free(struct worker *w)
 	}
 	upstream_pool_flush(w);
 	free(w->pools);
+	if (w->sweep)
+		event_free(w->sweep);
 	while (w->req_free) {
 		struct conn_req *r = w->req_free;
 		w->req_free = r->next_free;

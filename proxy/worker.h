@@ -68,6 +68,7 @@ struct worker {
 	 * while it is being handled, and idle connections stay small. */
 	struct http_request scratch_req;
 	struct http_response scratch_res;
+	struct event *sweep;            /* the connections' deadlines */
 	struct conn_req *req_free;      /* request states to reuse */
 	size_t n_req_free;
 };
