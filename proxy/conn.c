@@ -716,6 +716,10 @@ attach_origin(struct conn *c, struct upstream *up)
 	bufferevent_setcb(up->bev, conn_up_read, conn_up_write, conn_up_event,
 	    c);
 	bufferevent_setwatermark(up->bev, EV_WRITE, CONN_HIGH_WATER / 2, 0);
+	/* With a read high-water mark, bufferevent_openssl reads as much as
+	 * it may in one go (without one, 4 KiB at a time): whole TLS records
+	 * land in large chunks, which then go out as whole records too. */
+	bufferevent_setwatermark(up->bev, EV_READ, 0, CONN_HIGH_WATER);
 	bufferevent_enable(up->bev, EV_READ | EV_WRITE);
 	if (up->reused && retryable(c))
 		/* Keep the head: it may have to go out once more. */

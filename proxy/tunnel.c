@@ -161,6 +161,9 @@ tunnel_ready(void *arg, struct upstream *up)
 	tv.tv_sec = (time_t)(ms / 1000);
 	tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
 	bufferevent_setwatermark(up->bev, EV_WRITE, TUNNEL_HIGH_WATER / 2, 0);
+	/* Large reads, hence whole TLS records out (see conn.c). */
+	bufferevent_setwatermark(up->bev, EV_READ, 0, TUNNEL_HIGH_WATER);
+	bufferevent_setwatermark(c->bev, EV_READ, 0, TUNNEL_HIGH_WATER);
 	bufferevent_setcb(up->bev, origin_read, origin_write, origin_event, c);
 	bufferevent_set_timeouts(up->bev, &tv, NULL);
 	bufferevent_set_timeouts(c->bev, &tv, NULL);
