@@ -42,6 +42,7 @@ enum step {
 };
 
 static enum step conn_pump(struct conn *c);
+static void after_step(struct conn *c, enum step s);
 static void conn_up_read(struct bufferevent *bev, void *arg);
 static void conn_up_write(struct bufferevent *bev, void *arg);
 static void conn_up_event(struct bufferevent *bev, short what, void *arg);
@@ -749,7 +750,7 @@ origin_ready(void *arg, struct upstream *up)
 	if (c == NULL || c->magic != CONN_MAGIC)
 		return;
 	attach_origin(c, up);
-	conn_pump(c);
+	after_step(c, STEP_AGAIN);
 }
 
 static void
@@ -761,9 +762,7 @@ origin_failed(void *arg, struct upstream *up, const struct upstream_failure *f)
 	if (c == NULL || c->magic != CONN_MAGIC)
 		return;
 	c->up = NULL;
-	if (respond_error(c, f->code, 0, f->sub, f->detail, false) ==
-	    STEP_AGAIN)
-		conn_pump(c);
+	after_step(c, respond_error(c, f->code, 0, f->sub, f->detail, false));
 }
 
 /* Ask for an origin connection; STEP_AGAIN when one was ready at once. */
@@ -1043,8 +1042,7 @@ conn_up_read(struct bufferevent *bev, void *arg)
 	(void)bev;
 	if (c->state != CONN_PROXYING || c->up == NULL)
 		return;
-	if (relay_response(c) == STEP_AGAIN)
-		conn_pump(c);
+	after_step(c, relay_response(c));
 }
 
 static void
@@ -1057,7 +1055,7 @@ conn_up_write(struct bufferevent *bev, void *arg)
 	if (c->viewer_paused) {
 		c->viewer_paused = false;
 		bufferevent_enable(c->bev, EV_READ);
-		conn_pump(c);
+		after_step(c, STEP_AGAIN);
 	}
 }
 
@@ -1076,8 +1074,7 @@ conn_up_event(struct bufferevent *bev, short what, void *arg)
 		relay_body(bufferevent_get_input(c->up->bev),
 		    bufferevent_get_output(c->bev), HTTP_BODY_UNTIL_CLOSE,
 		    &r->resp_left, &r->resp_chunked, &r->bytes_out);
-		if (request_done(c, false) == STEP_AGAIN)
-			conn_pump(c);
+		after_step(c, request_done(c, false));
 		return;
 	}
 	if (!r->resp_started) {
@@ -1090,16 +1087,14 @@ conn_up_event(struct bufferevent *bev, short what, void *arg)
 			upstream_free(c->up);
 			c->up = NULL;
 			r->retried = true;
-			if (request_origin(c, true) == STEP_AGAIN)
-				conn_pump(c);
+			after_step(c, request_origin(c, true));
 			return;
 		}
 		upstream_classify_broken(c->up, what, got, &f);
 		upstream_free(c->up);
 		c->up = NULL;
-		if (respond_error(c, f.code, 0, f.sub, f.detail, !r->body_done) ==
-		    STEP_AGAIN)
-			conn_pump(c);
+		after_step(c, respond_error(c, f.code, 0, f.sub, f.detail,
+		    !r->body_done));
 		return;
 	}
 	/* Mid-body: the viewer got a head and part of a body; all it can
@@ -1144,11 +1139,49 @@ conn_pump(struct conn *c)
 	return STEP_WAIT;
 }
 
+/*
+ * Edges and origins use OpenSSL's read-ahead: one read(2) takes in all
+ * that arrived instead of two per TLS record (header, then body).
+ * bufferevent_openssl does not know about records read ahead but not yet
+ * decrypted: when it stops reading with some left (at the end of a burst,
+ * or at a high-water mark), no socket event would ever come for them. So
+ * after every callback that may have consumed or paused input, a side with
+ * records still buffered is made to read again in this loop pass.
+ */
+void
+conn_kick_read(struct bufferevent *bev)
+{
+	SSL *ssl = bev ? bufferevent_openssl_get_ssl(bev) : NULL;
+
+	if (ssl && SSL_has_pending(ssl) &&
+	    (bufferevent_get_enabled(bev) & EV_READ))
+		event_active(&bev->ev_read, EV_READ, 1);
+}
+
+static void
+kick_reads(struct conn *c)
+{
+	conn_kick_read(c->bev);
+	if (c->up)
+		conn_kick_read(c->up->bev);
+}
+
+/* Finish a callback: run the pump when s says so, then kick the reads,
+ * unless the connection was closed on the way. */
+static void
+after_step(struct conn *c, enum step s)
+{
+	if (s == STEP_AGAIN)
+		s = conn_pump(c);
+	if (s != STEP_CLOSED)
+		kick_reads(c);
+}
+
 static void
 conn_read(struct bufferevent *bev, void *arg)
 {
 	(void)bev;
-	conn_pump(arg);
+	after_step(arg, STEP_AGAIN);
 }
 
 static void
@@ -1165,8 +1198,7 @@ conn_write(struct bufferevent *bev, void *arg)
 	if (c->up_paused && c->up) {
 		c->up_paused = false;
 		bufferevent_enable(c->up->bev, EV_READ);
-		if (relay_response(c) == STEP_AGAIN)
-			conn_pump(c);
+		after_step(c, relay_response(c));
 	}
 }
 
@@ -1253,7 +1285,7 @@ handshake_done(struct conn *c)
 	c->state = CONN_READ_HEAD;
 	c->timer_is_idle = false;
 	conn_set_timer(c, glob(c)->header_timeout_ms);
-	conn_pump(c);
+	after_step(c, STEP_AGAIN);
 }
 
 static void
@@ -1372,9 +1404,8 @@ conn_timeout(struct conn *c)
 		    true);
 		return;
 	case CONN_BUILTIN:
-		if (c->req->builtin_delayed && c->req->body_done &&
-		    builtin_finish(c) == STEP_AGAIN)
-			conn_pump(c);
+		if (c->req->builtin_delayed && c->req->body_done)
+			after_step(c, builtin_finish(c));
 		return;
 	default:
 		return;

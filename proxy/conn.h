@@ -127,6 +127,10 @@ void conn_close(struct conn *c, const char *msg);
 
 /* Shared with tunnel.c: the connection's one timer, in ms from now. */
 void conn_set_timer(struct conn *c, int64_t ms);
+/* Make bev read again now if OpenSSL holds records read ahead (conn.c
+ * says why); for tunnel.c too. */
+void conn_kick_read(struct bufferevent *bev);
+
 /* Its timer came due (the worker's sweep calls it). */
 void conn_timeout(struct conn *c);
 

@@ -338,6 +338,9 @@ tls_client_init(struct tls_client *tc, const struct config *cfg,
 		goto fail;
 	}
 	SSL_CTX_set_mode(tc->ctx, SSL_MODE_RELEASE_BUFFERS);
+	/* One read(2) per burst; conn.c's kick_read covers what
+	 * bufferevent_openssl does not know was read ahead. */
+	SSL_CTX_set_read_ahead(tc->ctx, 1);
 
 	X509_STORE *store = SSL_CTX_get_cert_store(tc->ctx);
 	tc->known_intermediates = X509_STORE_new();

@@ -211,6 +211,9 @@ ctx_setup(struct tls_server *ts, const struct config *cfg, SSL_CTX *ctx,
 	SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION |
 	    SSL_OP_CIPHER_SERVER_PREFERENCE);
 	SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
+	/* One read(2) per burst; conn.c's kick_read covers what
+	 * bufferevent_openssl does not know was read ahead. */
+	SSL_CTX_set_read_ahead(ctx, 1);
 	/* One session ticket per handshake, not OpenSSL's two: a viewer
 	 * resumes with one, and each costs an encryption and memory. */
 	SSL_CTX_set_num_tickets(ctx, 1);

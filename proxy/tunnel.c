@@ -70,12 +70,21 @@ finished(struct conn *c)
 }
 
 static void
+kick(struct conn *c)
+{
+	conn_kick_read(c->bev);
+	if (c->up)
+		conn_kick_read(c->up->bev);
+}
+
+static void
 viewer_read(struct bufferevent *bev, void *arg)
 {
 	struct conn *c = arg;
 
 	if (c->up)
 		tunnel_pipe(bev, c->up->bev, &c->tun_up_bytes);
+	kick(c);
 }
 
 static void
@@ -90,6 +99,7 @@ viewer_write(struct bufferevent *bev, void *arg)
 	}
 	if (c->up && !c->tun_origin_eof)
 		bufferevent_enable(c->up->bev, EV_READ);
+	kick(c);
 }
 
 static void
@@ -116,6 +126,7 @@ origin_read(struct bufferevent *bev, void *arg)
 	struct conn *c = arg;
 
 	tunnel_pipe(bev, c->bev, &c->tun_down_bytes);
+	kick(c);
 }
 
 static void
@@ -130,6 +141,7 @@ origin_write(struct bufferevent *bev, void *arg)
 	}
 	if (!c->tun_viewer_eof)
 		bufferevent_enable(c->bev, EV_READ);
+	kick(c);
 }
 
 static void
@@ -171,6 +183,7 @@ tunnel_ready(void *arg, struct upstream *up)
 	bufferevent_enable(c->bev, EV_READ);
 	/* Bytes the viewer sent while the origin was being reached. */
 	tunnel_pipe(c->bev, up->bev, &c->tun_up_bytes);
+	kick(c);
 }
 
 static void
