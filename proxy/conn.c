@@ -71,6 +71,24 @@ conn_set_timer(struct conn *c, int64_t ms)
 	c->deadline_ms = clock_mono_ms() + ms;
 }
 
+/*
+ * The SNI the viewer sent, or NULL. Our copy is kept until the handshake
+ * is over (a refused handshake is logged with it); OpenSSL's own copy
+ * serves afterwards, so an idle connection does not hold two.
+ */
+const char *
+conn_sni(struct conn *c)
+{
+	if (!c->hello.sni_present)
+		return NULL;
+	if (c->hello.sni)
+		return c->hello.sni;
+	SSL *ssl = c->bev ? bufferevent_openssl_get_ssl(c->bev) : NULL;
+	const char *n = ssl ? SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name) :
+	    NULL;
+	return n ? n : "?";
+}
+
 /* --- logging --- */
 
 static void
@@ -84,7 +102,7 @@ log_request(struct conn *c)
 	log_hex(&rec, "id", r->id);
 	log_str(&rec, "edge", c->edge->conf->sec.name);
 	log_str(&rec, "client", c->peer);
-	log_str(&rec, "sni", c->hello.sni_present ? c->hello.sni : "-");
+	log_str(&rec, "sni", conn_sni(c) ? conn_sni(c) : "-");
 	log_str(&rec, "method", r->method);
 	log_str(&rec, "host", r->host_hdr[0] ? r->host_hdr : "-");
 	log_str(&rec, "path", r->target);
@@ -116,7 +134,7 @@ log_tls_failure(struct conn *c, const char *reason)
 	log_begin(&rec, "tls");
 	log_str(&rec, "edge", c->edge->conf->sec.name);
 	log_str(&rec, "client", c->peer);
-	log_str(&rec, "sni", c->hello.sni_present ? c->hello.sni : "-");
+	log_str(&rec, "sni", conn_sni(c) ? conn_sni(c) : "-");
 	log_str(&rec, "verdict", tls_hello_verdict_name(c->hello.verdict));
 	log_str(&rec, "result", reason);
 	log_int(&rec, "ms", clock_mono_ms() - c->t_accept);
@@ -465,7 +483,7 @@ start_builtin(struct conn *c, const struct http_request *req)
 			.host = r->host->sec.name,
 			.origin = o->sec.name,
 			.client = c->peer,
-			.sni = c->hello.sni_present ? c->hello.sni : NULL,
+			.sni = conn_sni(c),
 			.tls_version = ssl ? SSL_get_version(ssl) : "-",
 			.cipher = ssl ? SSL_get_cipher_name(ssl) : "-",
 			.alpn = alpn_len ? alpn_s : NULL,
@@ -1274,6 +1292,8 @@ handshake_done(struct conn *c)
 	SSL *ssl = bufferevent_openssl_get_ssl(c->bev);
 	if (ssl)
 		BIO_set_callback_ex(SSL_get_rbio(ssl), NULL);
+	if (ssl && SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name))
+		tls_hello_free(&c->hello);      /* conn_sni uses OpenSSL's now */
 	/* A viewer that stops reading may not hold an origin forever. */
 	tv.tv_sec = (time_t)(ms / 1000);
 	tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;

@@ -125,6 +125,9 @@ void conn_drain(struct conn *c, bool stopping);
 /* The single teardown path: logs why (msg may be NULL) and frees. */
 void conn_close(struct conn *c, const char *msg);
 
+/* The SNI the viewer sent, or NULL when none. */
+const char *conn_sni(struct conn *c);
+
 /* Shared with tunnel.c: the connection's one timer, in ms from now. */
 void conn_set_timer(struct conn *c, int64_t ms);
 /* Make bev read again now if OpenSSL holds records read ahead (conn.c

@@ -23,7 +23,7 @@ tunnel_log(struct conn *c, const char *result, const char *detail)
 	log_hex(&r, "id", c->req->id);
 	log_str(&r, "edge", c->edge->conf->sec.name);
 	log_str(&r, "client", c->peer);
-	log_str(&r, "sni", c->hello.sni_present ? c->hello.sni : "-");
+	log_str(&r, "sni", conn_sni(c) ? conn_sni(c) : "-");
 	if (c->req->host)
 		log_str(&r, "host", c->req->host->sec.name);
 	if (c->req->origin)
@@ -227,8 +227,7 @@ tunnel_start(struct conn *c)
 	bufferevent_setcb(c->bev, viewer_read, viewer_write, viewer_event, c);
 
 	char sni_buf[SNI_NAME_MAX + 1];
-	const char *sni = upstream_sni(c->req->origin, c->hello.sni_present ?
-	    c->hello.sni : NULL, sni_buf, sizeof(sni_buf));
+	const char *sni = upstream_sni(c->req->origin, conn_sni(c), sni_buf, sizeof(sni_buf));
 	struct upstream_tag tag = { e->sec.name, e->index, &c->edge->id,
 	    c->req->id, c->req->epoch };
 	if (upstream_get(c->w, c->rt, c->req->origin, sni, false, &tag,
