@@ -293,3 +293,23 @@ certinfo_spki_sha256(X509 *cert, char out[48])
 	OPENSSL_free(der);
 	ERR_clear_error();
 }
+
+int
+certinfo_load_certs(const char *path, X509_STORE *store)
+{
+	FILE *f = fopen(path, "r");
+	X509 *x;
+	int n = 0;
+
+	if (f == NULL)
+		return -1;
+	while ((x = PEM_read_X509(f, NULL, NULL, NULL)) != NULL) {
+		if (store)
+			X509_STORE_add_cert(store, x);
+		X509_free(x);
+		n++;
+	}
+	ERR_clear_error();       /* the end of the file is not an error */
+	fclose(f);
+	return n;
+}

@@ -13,6 +13,7 @@
 #include "util.h"
 
 typedef struct x509_st X509;
+typedef struct x509_store_st X509_STORE;
 
 struct certinfo {
 	char subject[256];      /* RFC 2253 style: "CN=*.cloudfront.net,O=edgesim lab" */
@@ -37,6 +38,10 @@ int certinfo_from_x509(X509 *cert, struct certinfo *info);
 int certinfo_load_file(const char *path, struct certinfo *info,
     struct es_err *err);
 void certinfo_free(struct certinfo *info);
+
+/* Count the certificates of a PEM file, adding each to store (when not
+ * NULL); -1 when the file cannot be read. */
+int certinfo_load_certs(const char *path, X509_STORE *store);
 
 /* "DNS:cloudfront.net, DNS:*.cloudfront.net" (the Node.js spelling). */
 void certinfo_sans_typed(const struct certinfo *info, struct sbuf *out);

@@ -298,35 +298,6 @@ get_or(const struct log_fields *f, const char *key, const char *dflt)
 	return v && *v ? v : dflt;
 }
 
-/* Print text wrapped at 76 columns with an indent. */
-static void
-wrap(FILE *out, const char *indent, const char *text)
-{
-	size_t col = 0, ind = strlen(indent);
-	const char *p = text;
-
-	fputs(indent, out);
-	col = ind;
-	while (*p) {
-		const char *w = p;
-		while (*p && *p != ' ')
-			p++;
-		size_t n = (size_t)(p - w);
-		if (col > ind && col + 1 + n > 76) {
-			fputc('\n', out);
-			fputs(indent, out);
-			col = ind;
-		} else if (col > ind) {
-			fputc(' ', out);
-			col++;
-		}
-		fwrite(w, 1, n, out);
-		col += n;
-		while (*p == ' ')
-			p++;
-	}
-	fputc('\n', out);
-}
 
 static void
 print_story(FILE *out, const char *ref, const struct log_fields *req,
@@ -406,17 +377,17 @@ print_story(FILE *out, const char *ref, const struct log_fields *req,
 	    origin : main, "detail", NULL);
 	if (detail) {
 		fprintf(out, "\nWhat failed\n");
-		wrap(out, "  ", detail);
+		text_wrap(out, "  ", detail, 76);
 	}
 	const char *why = code ? explain_why(code, sub) : NULL;
 	if (why) {
 		fprintf(out, "\nWhy\n");
-		wrap(out, "  ", why);
+		text_wrap(out, "  ", why, 76);
 	}
 	const char *fix = origin ? explain_get(origin, "fix") : NULL;
 	if (fix) {
 		fprintf(out, "\nFix\n");
-		wrap(out, "  ", fix);
+		text_wrap(out, "  ", fix, 76);
 	}
 	int status = atoi(get_or(main, "status", "0"));
 	if (code == NULL && status >= 400)

@@ -89,27 +89,6 @@ join(const struct strlist *l, const char *sep, struct sbuf *b)
 		sbuf_addf(b, "%s%s", i ? sep : "", l->v[i]);
 }
 
-/* Count the certificates of a PEM file, adding them to store (if any);
- * -1 when it cannot be read. */
-static int
-load_certs(const char *path, X509_STORE *store)
-{
-	FILE *f = fopen(path, "r");
-	X509 *x;
-	int n = 0;
-
-	if (f == NULL)
-		return -1;
-	while ((x = PEM_read_X509(f, NULL, NULL, NULL)) != NULL) {
-		if (store)
-			X509_STORE_add_cert(store, x);
-		X509_free(x);
-		n++;
-	}
-	ERR_clear_error();
-	fclose(f);
-	return n;
-}
 
 static int
 check_client_cert(const struct probe_opts *o)
@@ -151,7 +130,7 @@ setup(struct probe *p, const char *pki)
 		 * issued, sent alone, is an incomplete chain (tls_client). */
 		p->known = X509_STORE_new();
 		snprintf(path, sizeof(path), "%s/intermediate.pem", pki);
-		load_certs(path, p->known);
+		certinfo_load_certs(path, p->known);
 		break;
 	case PROBE_CA_FILE:
 		snprintf(p->ca_path, sizeof(p->ca_path), "%s", o->ca_file);
@@ -163,7 +142,7 @@ setup(struct probe *p, const char *pki)
 		    "store");
 		break;
 	}
-	if (o->ca != PROBE_CA_SYSTEM && load_certs(p->ca_path, NULL) <= 0) {
+	if (o->ca != PROBE_CA_SYSTEM && certinfo_load_certs(p->ca_path, NULL) <= 0) {
 		fprintf(stderr, "edgesim: probe: --ca %s: no certificate in "
 		    "%s%s\n", o->ca == PROBE_CA_LAB ? "lab" : o->ca_file,
 		    p->ca_path, o->ca == PROBE_CA_LAB ? " (run edgesim certs, "
@@ -732,34 +711,15 @@ put(FILE *out, const char *before, const char *s, const char *after)
 	sbuf_free(&b);
 }
 
-/* Text wrapped at 76 columns under an indent. */
+/* Text wrapped at 76 columns under an indent, cleaned for a terminal. */
 static void
 wrap(FILE *out, const char *indent, const char *text)
 {
 	struct sbuf b;
-	size_t ind = strlen(indent), col = ind;
 
 	sbuf_init(&b);
 	clean(text, &b);
-	fputs(indent, out);
-	for (const char *p = b.s ? b.s : ""; *p;) {
-		const char *w = p;
-		while (*p && *p != ' ')
-			p++;
-		size_t n = (size_t)(p - w);
-		if (col > ind && col + 1 + n > 76) {
-			fprintf(out, "\n%s", indent);
-			col = ind;
-		} else if (col > ind) {
-			fputc(' ', out);
-			col++;
-		}
-		fwrite(w, 1, n, out);
-		col += n;
-		while (*p == ' ')
-			p++;
-	}
-	fputc('\n', out);
+	text_wrap(out, indent, b.s ? b.s : "", 76);
 	sbuf_free(&b);
 }
 

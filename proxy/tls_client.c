@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "certinfo.h"
 #include "certs.h"
 #include "log.h"
 #include "tls_server.h"
@@ -288,24 +289,6 @@ cert_verify_cb(X509_STORE_CTX *xs, void *arg)
 	return 1;
 }
 
-static int
-load_pem_certs(X509_STORE *store, const char *path)
-{
-	FILE *f = fopen(path, "r");
-	X509 *x;
-	int n = 0;
-
-	if (f == NULL)
-		return -1;
-	while ((x = PEM_read_X509(f, NULL, NULL, NULL)) != NULL) {
-		X509_STORE_add_cert(store, x);
-		X509_free(x);
-		n++;
-	}
-	ERR_clear_error();
-	fclose(f);
-	return n;
-}
 
 int
 tls_client_init(struct tls_client *tc, const struct config *cfg,
@@ -359,7 +342,7 @@ tls_client_init(struct tls_client *tc, const struct config *cfg,
 		}
 		break;
 	}
-	if (path[0] && load_pem_certs(store, path) <= 0) {
+	if (path[0] && certinfo_load_certs(path, store) <= 0) {
 		es_errf(err, "[origin %s] ca: no certificate in '%s'",
 		    o->sec.name, path);
 		goto fail;
@@ -367,7 +350,7 @@ tls_client_init(struct tls_client *tc, const struct config *cfg,
 	/* The lab intermediate is known (not trusted) so that a leaf sent
 	 * without it is diagnosed as an incomplete chain. */
 	snprintf(path, sizeof(path), "%s/intermediate.pem", cfg->global.pki);
-	load_pem_certs(tc->known_intermediates, path);
+	certinfo_load_certs(path, tc->known_intermediates);
 
 	if (o->crl) {
 		if (strcmp(o->crl, "lab") == 0)

@@ -538,3 +538,31 @@ clock_wall_ms(void)
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
+
+void
+text_wrap(FILE *out, const char *indent, const char *text, size_t width)
+{
+	size_t ind = strlen(indent), col = ind;
+	const char *p = text;
+
+	fputs(indent, out);
+	while (*p) {
+		const char *w = p;
+		while (*p && *p != ' ')
+			p++;
+		size_t n = (size_t)(p - w);
+		if (col > ind && col + 1 + n > width) {
+			fputc('\n', out);
+			fputs(indent, out);
+			col = ind;
+		} else if (col > ind) {
+			fputc(' ', out);
+			col++;
+		}
+		fwrite(w, 1, n, out);
+		col += n;
+		while (*p == ' ')
+			p++;
+	}
+	fputc('\n', out);
+}

@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define ES_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -110,6 +111,9 @@ void format_duration(int64_t ms, char *buf, size_t len);
 /* Hex-encode with an optional separator (':' for fingerprints, 0 for none). */
 void hex_encode(const unsigned char *in, size_t n, char sep, char *out,
     size_t outlen);
+
+/* Print text wrapped at width columns, each line under indent. */
+void text_wrap(FILE *out, const char *indent, const char *text, size_t width);
 
 /* Monotonic and wall clocks, in milliseconds. */
 int64_t clock_mono_ms(void);
