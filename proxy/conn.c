@@ -1,13 +1,8 @@
 /*
  * conn.c - a viewer connection in mode = http: TLS handshake, request
- * parsing, host and route choice, forwarding to the origin (or a built-in
- * one), response relaying, keep-alive, errors as persona pages, and one log
- * record per request.
- *
- * Bodies are streamed both ways with their framing unchanged; the chunked
- * scanner only finds where a body ends. Backpressure: when the receiving
- * side's output passes CONN_HIGH_WATER, reading from the sending side stops
- * until it drains (libevent's le-proxy pattern).
+ * parsing, host and route choice, built-in origins, keep-alive, errors as
+ * persona pages, timers, and one log record per request. What happens
+ * between the edge and an origin is forward.c's.
  */
 #include "conn.h"
 
@@ -28,42 +23,13 @@
 #include "persona.h"
 #include "resolve.h"
 #include "route.h"
+#include "forward.h"
 #include "tunnel.h"
 #include "worker.h"
 
-#define CONN_HIGH_WATER (256 * 1024)
 #define CONN_MAX_HOPS 10
 
-/* Return values of the steps that may close the connection. */
-enum step {
-	STEP_WAIT,              /* nothing more to do until an event */
-	STEP_AGAIN,             /* the state changed: run the pump again */
-	STEP_CLOSED,            /* c is gone: touch nothing */
-};
-
-static enum step conn_pump(struct conn *c);
-static void after_step(struct conn *c, enum step s);
-static void conn_up_read(struct bufferevent *bev, void *arg);
-static void conn_up_write(struct bufferevent *bev, void *arg);
-static void conn_up_event(struct bufferevent *bev, short what, void *arg);
-
-static const struct conf_global *
-glob(const struct conn *c)
-{
-	return &c->rt->cfg->global;
-}
-
-static void
-add_s(struct evbuffer *b, const char *s)
-{
-	evbuffer_add(b, s, strlen(s));
-}
-
-static void
-add_hs(struct evbuffer *b, struct http_str s)
-{
-	evbuffer_add(b, s.p, s.n);
-}
+static enum conn_step conn_pump(struct conn *c);
 
 void
 conn_set_timer(struct conn *c, int64_t ms)
@@ -91,8 +57,8 @@ conn_sni(struct conn *c)
 
 /* --- logging --- */
 
-static void
-log_request(struct conn *c)
+void
+conn_log_request(struct conn *c)
 {
 	struct conn_req *r = c->req;
 	struct log_rec rec;
@@ -228,10 +194,10 @@ new_request(struct conn *c)
 }
 
 /* The response is fully queued: finish the request, go on or close. */
-static enum step
-request_done(struct conn *c, bool origin_reusable)
+enum conn_step
+conn_request_done(struct conn *c, bool origin_reusable)
 {
-	log_request(c);
+	conn_log_request(c);
 	if (c->up) {
 		upstream_release(c->up, origin_reusable);
 		c->up = NULL;
@@ -245,24 +211,24 @@ request_done(struct conn *c, bool origin_reusable)
 		bufferevent_disable(c->bev, EV_READ);
 		if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0) {
 			conn_close(c, NULL);
-			return STEP_CLOSED;
+			return CONN_STEP_CLOSED;
 		}
-		return STEP_WAIT;
+		return CONN_STEP_WAIT;
 	}
 	c->state = CONN_READ_HEAD;
 	c->timer_is_idle = true;
-	conn_set_timer(c, glob(c)->idle_timeout_ms);
+	conn_set_timer(c, conn_glob(c)->idle_timeout_ms);
 	if (!c->viewer_paused)
 		bufferevent_enable(c->bev, EV_READ);
-	return STEP_AGAIN;
+	return CONN_STEP_AGAIN;
 }
 
 /*
  * Answer the current request with an error page of the edge's persona.
  * status 0: the persona's status for code.
  */
-static enum step
-respond_error(struct conn *c, enum es_code code, int status, const char *sub,
+enum conn_step
+conn_respond_error(struct conn *c, enum es_code code, int status, const char *sub,
     const char *detail, bool close)
 {
 	struct conn_req *r = c->req;
@@ -294,12 +260,12 @@ respond_error(struct conn *c, enum es_code code, int status, const char *sub,
 	r->bytes_out = (int64_t)out.len;
 	r->resp_started = true;
 	sbuf_free(&out);
-	return request_done(c, false);
+	return conn_request_done(c, false);
 }
 
 /* Headers an edge adds to every successful response. */
-static void
-add_persona_response_headers(struct conn *c, struct evbuffer *out)
+void
+conn_add_persona_headers(struct conn *c, struct evbuffer *out)
 {
 	const struct persona_id *id = &c->edge->id;
 	char via[128];
@@ -312,13 +278,13 @@ add_persona_response_headers(struct conn *c, struct evbuffer *out)
 		    c->req->ref);
 }
 
-static void
-add_connection_header(struct conn *c, struct evbuffer *out)
+void
+conn_add_connection_header(struct conn *c, struct evbuffer *out)
 {
 	if (c->close_after || !c->req->keep_alive || c->w->draining)
-		add_s(out, "Connection: close\r\n");
+		conn_add_s(out, "Connection: close\r\n");
 	else if (c->req->version_minor == 0)
-		add_s(out, "Connection: keep-alive\r\n");
+		conn_add_s(out, "Connection: keep-alive\r\n");
 }
 
 /*
@@ -332,8 +298,8 @@ add_connection_header(struct conn *c, struct evbuffer *out)
  * the loop's changelist, the ask and the stop cancel out) saves both. This
  * activates the bufferevent's own event; it changes nothing in it.
  */
-static void
-flush_soon(struct bufferevent *bev)
+void
+conn_flush_soon(struct bufferevent *bev)
 {
 	struct evbuffer *out = bufferevent_get_output(bev);
 	size_t n = evbuffer_get_length(out);
@@ -348,7 +314,7 @@ flush_soon(struct bufferevent *bev)
 
 /* --- built-in origins --- */
 
-static enum step
+static enum conn_step
 builtin_finish(struct conn *c)
 {
 	struct conn_req *r = c->req;
@@ -365,16 +331,16 @@ builtin_finish(struct conn *c)
 	    (long long)r->builtin.body_len);
 	if (r->builtin.headers.len)
 		evbuffer_add(out, r->builtin.headers.s, r->builtin.headers.len);
-	add_persona_response_headers(c, out);
-	add_connection_header(c, out);
-	add_s(out, "\r\n");
+	conn_add_persona_headers(c, out);
+	conn_add_connection_header(c, out);
+	conn_add_s(out, "\r\n");
 	if (!r->is_head) {
 		r->bytes_out = (int64_t)evbuffer_get_length(r->builtin.body);
 		evbuffer_add_buffer(out, r->builtin.body);
 	}
-	flush_soon(c->bev);
+	conn_flush_soon(c->bev);
 	r->resp_started = true;
-	return request_done(c, false);
+	return conn_request_done(c, false);
 }
 
 /* Read (and count, and drop) the request body of a built-in origin. */
@@ -430,25 +396,25 @@ consume_body(struct conn *c)
 	return rc;
 }
 
-static enum step
+static enum conn_step
 builtin_step(struct conn *c)
 {
 	int rc = consume_body(c);
 
 	if (rc < 0)
-		return respond_error(c, ES_ERR_BAD_REQUEST, 400,
+		return conn_respond_error(c, ES_ERR_BAD_REQUEST, 400,
 		    "bad chunked body", "malformed chunked request body", true);
 	if (rc == 0)
-		return STEP_WAIT;
+		return CONN_STEP_WAIT;
 	int64_t delay = c->req->origin->conf->delay_ms;
 	if (delay > 0 && !c->req->builtin_delayed) {
 		/* A slow origin: the answer comes when the timer fires. */
 		c->req->builtin_delayed = true;
 		conn_set_timer(c, delay);
-		return STEP_WAIT;
+		return CONN_STEP_WAIT;
 	}
 	if (c->req->builtin_delayed)
-		return STEP_WAIT;
+		return CONN_STEP_WAIT;
 	return builtin_finish(c);
 }
 
@@ -498,320 +464,9 @@ start_builtin(struct conn *c, const struct http_request *req)
 		static_respond(r->origin->root_real, req, &r->builtin);
 	}
 	if (req->expect_continue && r->body != HTTP_BODY_NONE)
-		add_s(bufferevent_get_output(c->bev),
+		conn_add_s(bufferevent_get_output(c->bev),
 		    "HTTP/1.1 100 Continue\r\n\r\n");
 	c->state = CONN_BUILTIN;
-}
-
-/* --- forwarding to an origin --- */
-
-/* The Host to send to the origin, per host_header (and persona). */
-static void
-origin_host_value(struct conn *c, const struct http_request *req, char *out,
-    size_t len)
-{
-	const struct conf_origin *o = c->req->origin->conf;
-	enum host_header_mode m = o->host_header;
-
-	if (m == HOST_HEADER_PERSONA)
-		m = c->edge->conf->persona == PERSONA_AKAMAI ?
-		    HOST_HEADER_INCOMING : HOST_HEADER_ORIGIN;
-	switch (m) {
-	case HOST_HEADER_INCOMING:
-		snprintf(out, len, "%.*s", (int)req->host.n, req->host.p);
-		break;
-	case HOST_HEADER_NAME:
-		snprintf(out, len, "%s", o->host_header_name);
-		break;
-	default:
-		if (o->addr_port == 443 || o->addr_port == 80)
-			snprintf(out, len, "%s", o->addr_host);
-		else
-			snprintf(out, len, "%s:%d", o->addr_host, o->addr_port);
-	}
-}
-
-/* Count the hops a request went through (Via entries). */
-static int
-via_hops(const struct http_request *req)
-{
-	int hops = 0;
-
-	for (size_t i = 0; i < req->n_headers; i++) {
-		if (!http_str_ieq(req->headers[i].name, "via"))
-			continue;
-		hops++;
-		for (size_t j = 0; j < req->headers[i].value.n; j++)
-			if (req->headers[i].value.p[j] == ',')
-				hops++;
-	}
-	return hops;
-}
-
-static void
-build_forward_head(struct conn *c, const struct http_request *req,
-    struct evbuffer *out)
-{
-	struct http_str target = req->target;
-	char host[SNI_NAME_MAX + 16], via[128];
-	struct sbuf xff, vias;
-	int akamai_hop = 0;
-
-	/* An absolute-form target goes out in origin form. */
-	if (target.n > 7 && (strncasecmp(target.p, "http://", 7) == 0 ||
-	    (target.n > 8 && strncasecmp(target.p, "https://", 8) == 0))) {
-		const char *p = (const char *)memchr(target.p, ':', target.n) + 3;
-		const char *slash = memchr(p, '/', (size_t)(target.p +
-		    target.n - p));
-		if (slash) {
-			target.n -= (size_t)(slash - target.p);
-			target.p = slash;
-		} else {
-			target.p = "/";
-			target.n = 1;
-		}
-	}
-	origin_host_value(c, req, host, sizeof(host));
-	add_hs(out, req->method);
-	add_s(out, " ");
-	add_hs(out, target);
-	evbuffer_add_printf(out, " HTTP/1.1\r\nHost: %s\r\n", host);
-
-	sbuf_init(&xff);
-	sbuf_init(&vias);
-	for (size_t i = 0; i < req->n_headers; i++) {
-		const struct http_header *h = &req->headers[i];
-		if (http_header_is_hop_by_hop(req->headers, req->n_headers, i) ||
-		    http_str_ieq(h->name, "host"))
-			continue;
-		if (http_str_ieq(h->name, "x-forwarded-for")) {
-			sbuf_add(&xff, h->value.p, h->value.n);
-			sbuf_adds(&xff, ", ");
-			continue;
-		}
-		if (http_str_ieq(h->name, "via")) {
-			sbuf_add(&vias, h->value.p, h->value.n);
-			sbuf_adds(&vias, ", ");
-			continue;
-		}
-		if (http_str_ieq(h->name, "akamai-origin-hop")) {
-			akamai_hop = atoi(h->value.n < 8 ? h->value.p : "0");
-			continue;
-		}
-		add_hs(out, h->name);
-		add_s(out, ": ");
-		add_hs(out, h->value);
-		add_s(out, "\r\n");
-	}
-	/* The viewer's address without its port: "1.2.3.4:5" or "[::1]:5". */
-	const char *ip = c->peer[0] == '[' ? c->peer + 1 : c->peer;
-	const char *end = c->peer[0] == '[' ? strchr(ip, ']') : strrchr(ip, ':');
-	int ip_len = end ? (int)(end - ip) : (int)strlen(ip);
-	evbuffer_add_printf(out, "X-Forwarded-For: %s%.*s\r\nVia: %s%s\r\n",
-	    xff.s ? xff.s : "", ip_len, ip, vias.s ? vias.s : "",
-	    persona_via(&c->edge->id, via, sizeof(via)));
-	if (c->edge->id.persona == PERSONA_CLOUDFRONT)
-		evbuffer_add_printf(out, "X-Amz-Cf-Id: %s\r\n", c->req->ref);
-	else if (c->edge->id.persona == PERSONA_AKAMAI)
-		evbuffer_add_printf(out, "Akamai-Origin-Hop: %d\r\n",
-		    akamai_hop + 1);
-	add_s(out, "\r\n");
-	sbuf_free(&xff);
-	sbuf_free(&vias);
-}
-
-/*
- * Move the next part of a body from src to dst. Returns 1 when the body is
- * complete, 0 when more is to come, -1 on bad chunked framing.
- */
-static int
-relay_body(struct evbuffer *src, struct evbuffer *dst, enum http_body kind,
-    int64_t *left, struct http_chunked *ch, int64_t *count)
-{
-	switch (kind) {
-	case HTTP_BODY_NONE:
-		return 1;
-	case HTTP_BODY_LENGTH: {
-		size_t avail = evbuffer_get_length(src);
-		size_t n = (int64_t)avail < *left ? avail : (size_t)*left;
-		if (n) {
-			evbuffer_remove_buffer(src, dst, n);
-			*left -= (int64_t)n;
-			*count += (int64_t)n;
-		}
-		return *left == 0;
-	}
-	case HTTP_BODY_UNTIL_CLOSE: {
-		size_t n = evbuffer_get_length(src);
-		*count += (int64_t)n;
-		evbuffer_add_buffer(dst, src);
-		return 0;
-	}
-	case HTTP_BODY_CHUNKED:
-		break;
-	}
-	while (evbuffer_get_length(src) > 0) {
-		struct evbuffer_iovec v[16];
-		int nv = evbuffer_peek(src, -1, NULL, v, 16);
-		size_t used_total = 0;
-		int rc = 0;
-		for (int i = 0; i < nv && i < 16 && rc == 0; i++) {
-			size_t used = 0;
-			enum http_chunked_result r = http_chunked_scan(ch,
-			    v[i].iov_base, v[i].iov_len, &used);
-			used_total += used;
-			if (r == HTTP_CHUNKED_DONE)
-				rc = 1;
-			else if (r == HTTP_CHUNKED_ERROR)
-				return -1;
-		}
-		evbuffer_remove_buffer(src, dst, used_total);
-		*count += (int64_t)used_total;
-		if (rc == 1)
-			return 1;
-	}
-	return 0;
-}
-
-/* Forward what has arrived of the request body; pause the viewer when the
- * origin does not keep up. */
-static enum step
-relay_request_body(struct conn *c)
-{
-	struct conn_req *r = c->req;
-
-	if (r->body_done || c->up == NULL)
-		return STEP_WAIT;
-	struct evbuffer *out = bufferevent_get_output(c->up->bev);
-	int rc = relay_body(bufferevent_get_input(c->bev), out, r->body,
-	    &r->body_left, &r->chunked, &r->bytes_in);
-	if (rc < 0) {
-		/* The origin has part of a request it can never finish. */
-		c->close_after = true;
-		if (!r->resp_started)
-			return respond_error(c, ES_ERR_BAD_REQUEST, 400,
-			    "bad chunked body", "malformed chunked request body",
-			    true);
-		conn_close(c, "malformed chunked request body");
-		return STEP_CLOSED;
-	}
-	if (rc == 1) {
-		struct timeval tv;
-		int64_t ms = r->origin->conf->read_timeout_ms;
-		r->body_done = true;
-		tv.tv_sec = (time_t)(ms / 1000);
-		tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
-		bufferevent_set_timeouts(c->up->bev, &tv, NULL);
-	} else if (evbuffer_get_length(out) > CONN_HIGH_WATER) {
-		c->viewer_paused = true;
-		bufferevent_disable(c->bev, EV_READ);
-	}
-	return STEP_WAIT;
-}
-
-/*
- * A request without a body and with a safe method may be sent again on a
- * fresh connection when a pooled one turns out dead before answering (the
- * origin closed it while idle): that is no failure of the origin.
- */
-static bool
-retryable(const struct conn *c)
-{
-	const struct conn_req *r = c->req;
-
-	return r->body == HTTP_BODY_NONE && !r->retried &&
-	    (strcmp(r->method, "GET") == 0 || strcmp(r->method, "HEAD") == 0 ||
-	    strcmp(r->method, "OPTIONS") == 0);
-}
-
-/* Lend up to the current request: send the head, relay the body. */
-static void
-attach_origin(struct conn *c, struct upstream *up)
-{
-	struct evbuffer *out = bufferevent_get_output(up->bev);
-
-	c->up = up;
-	up->requests++;
-	bufferevent_setcb(up->bev, conn_up_read, conn_up_write, conn_up_event,
-	    c);
-	bufferevent_setwatermark(up->bev, EV_WRITE, CONN_HIGH_WATER / 2, 0);
-	/* With a read high-water mark, bufferevent_openssl reads as much as
-	 * it may in one go (without one, 4 KiB at a time): whole TLS records
-	 * land in large chunks, which then go out as whole records too. */
-	bufferevent_setwatermark(up->bev, EV_READ, 0, CONN_HIGH_WATER);
-	bufferevent_enable(up->bev, EV_READ | EV_WRITE);
-	if (up->reused && retryable(c))
-		/* Keep the head: it may have to go out once more. */
-		evbuffer_add(out, evbuffer_pullup(c->fwd, -1),
-		    evbuffer_get_length(c->fwd));
-	else
-		evbuffer_add_buffer(out, c->fwd);
-	flush_soon(up->bev);
-	c->state = CONN_PROXYING;
-	if (c->req->body == HTTP_BODY_NONE)
-		c->req->body_done = true;
-	if (c->req->body_done) {
-		struct timeval tv;
-		int64_t ms = c->req->origin->conf->read_timeout_ms;
-		tv.tv_sec = (time_t)(ms / 1000);
-		tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
-		bufferevent_set_timeouts(up->bev, &tv, NULL);
-	}
-	bufferevent_enable(c->bev, EV_READ);
-}
-
-static void
-origin_ready(void *arg, struct upstream *up)
-{
-	struct conn *c = arg;
-
-	if (c == NULL || c->magic != CONN_MAGIC)
-		return;
-	attach_origin(c, up);
-	after_step(c, STEP_AGAIN);
-}
-
-static void
-origin_failed(void *arg, struct upstream *up, const struct upstream_failure *f)
-{
-	struct conn *c = arg;
-
-	upstream_free(up);
-	if (c == NULL || c->magic != CONN_MAGIC)
-		return;
-	c->up = NULL;
-	after_step(c, respond_error(c, f->code, 0, f->sub, f->detail, false));
-}
-
-/* Ask for an origin connection; STEP_AGAIN when one was ready at once. */
-static enum step
-request_origin(struct conn *c, bool fresh)
-{
-	char sni_buf[SNI_NAME_MAX + 1];
-	const char *sni = upstream_sni(c->req->origin, c->req->host_hdr, sni_buf,
-	    sizeof(sni_buf));
-	struct upstream *up = NULL;
-	struct upstream_tag tag = { c->edge->conf->sec.name,
-	    c->edge->conf->index, &c->edge->id, c->req->id, c->req->epoch };
-
-	c->state = CONN_ORIGIN_WAIT;
-	/* The body stays in the viewer's buffer until the origin is there. */
-	bufferevent_disable(c->bev, EV_READ);
-	if (upstream_get(c->w, c->rt, c->req->origin, sni, fresh, &tag,
-	    origin_ready, origin_failed, c, &up) == 1) {
-		attach_origin(c, up);
-		return STEP_AGAIN;
-	}
-	return STEP_WAIT;
-}
-
-static enum step
-start_proxy(struct conn *c, const struct http_request *req)
-{
-	if (c->fwd == NULL)
-		c->fwd = evbuffer_new();
-	build_forward_head(c, req, c->fwd);
-	return request_origin(c, false);
 }
 
 /* --- the request head --- */
@@ -825,28 +480,28 @@ copy_str(char *dst, size_t len, struct http_str s)
 	dst[n] = '\0';
 }
 
-static enum step
+static enum conn_step
 read_head(struct conn *c)
 {
 	struct evbuffer *in = bufferevent_get_input(c->bev);
 	size_t len = evbuffer_get_length(in);
-	size_t max = (size_t)glob(c)->max_header_size;
+	size_t max = (size_t)conn_glob(c)->max_header_size;
 	struct http_request *req = &c->w->scratch_req;
 	size_t head_len = 0;
 
 	if (len == 0)
-		return STEP_WAIT;
+		return CONN_STEP_WAIT;
 	if (c->timer_is_idle) {
 		/* A request began: from now on the head must arrive within
 		 * header_timeout, however slowly its bytes trickle in. */
 		c->timer_is_idle = false;
-		conn_set_timer(c, glob(c)->header_timeout_ms);
+		conn_set_timer(c, conn_glob(c)->header_timeout_ms);
 	}
 	size_t n = len < max ? len : max;
 	const char *buf = (const char *)evbuffer_pullup(in, (ev_ssize_t)n);
 	enum http_result pr = http_parse_request(buf, n, max, req, &head_len);
 	if (pr == HTTP_INCOMPLETE)
-		return STEP_WAIT;
+		return CONN_STEP_WAIT;
 
 	new_request(c);
 	struct conn_req *r = c->req;
@@ -856,7 +511,7 @@ read_head(struct conn *c)
 		    (int)(n < 64 ? n : 64), buf);
 		r->keep_alive = false;
 		r->version_minor = 1;
-		return respond_error(c, ES_ERR_BAD_REQUEST, http_result_status(pr),
+		return conn_respond_error(c, ES_ERR_BAD_REQUEST, http_result_status(pr),
 		    http_result_str(pr), http_result_str(pr), true);
 	}
 	c->deadline_ms = 0;
@@ -871,9 +526,9 @@ read_head(struct conn *c)
 	r->body_done = req->body == HTTP_BODY_NONE;
 	http_chunked_init(&r->chunked);
 
-	if (via_hops(req) >= CONN_MAX_HOPS) {
+	if (forward_via_hops(req) >= CONN_MAX_HOPS) {
 		evbuffer_drain(in, head_len);
-		return respond_error(c, ES_ERR_LOOP_DETECTED, 0, NULL,
+		return conn_respond_error(c, ES_ERR_LOOP_DETECTED, 0, NULL,
 		    "the request already passed through 10 proxies (Via); "
 		    "a chain loops back on itself", true);
 	}
@@ -892,7 +547,7 @@ read_head(struct conn *c)
 		    "[edge %s]", (int)(hv.n < 200 ? hv.n : 200), hv.p ? hv.p : "",
 		    c->edge->conf->sec.name);
 		evbuffer_drain(in, head_len);
-		return respond_error(c, ES_ERR_HOST_NOT_SERVED, 0, NULL, d,
+		return conn_respond_error(c, ES_ERR_HOST_NOT_SERVED, 0, NULL, d,
 		    req->body != HTTP_BODY_NONE);
 	}
 	r->host = host;
@@ -904,236 +559,21 @@ read_head(struct conn *c)
 	if (o->type != ORIGIN_TYPE_PROXY) {
 		start_builtin(c, req);
 		evbuffer_drain(in, head_len);
-		return STEP_AGAIN;
+		return CONN_STEP_AGAIN;
 	}
-	enum step s = start_proxy(c, req);
+	enum conn_step s = forward_start(c, req);
 	evbuffer_drain(in, head_len);
 	return s;
 }
 
-/* --- origin side callbacks --- */
-
-static void
-build_response_head(struct conn *c, const struct http_response *res,
-    struct evbuffer *out)
-{
-	struct sbuf vias;
-	char via[128];
-	bool cf = c->edge->id.persona == PERSONA_CLOUDFRONT;
-
-	evbuffer_add_printf(out, "HTTP/1.1 %d ", res->status);
-	add_hs(out, res->reason);
-	add_s(out, "\r\n");
-	sbuf_init(&vias);
-	for (size_t i = 0; i < res->n_headers; i++) {
-		const struct http_header *h = &res->headers[i];
-		if (http_header_is_hop_by_hop(res->headers, res->n_headers, i))
-			continue;
-		/* With chunked coding, a Content-Length is a lie that must not
-		 * reach the viewer (RFC 9112 6.3). */
-		if (res->body == HTTP_BODY_CHUNKED &&
-		    http_str_ieq(h->name, "content-length"))
-			continue;
-		if (http_str_ieq(h->name, "via")) {
-			sbuf_add(&vias, h->value.p, h->value.n);
-			sbuf_adds(&vias, ", ");
-			continue;
-		}
-		if (cf && (http_str_ieq(h->name, "x-cache") ||
-		    http_str_ieq(h->name, "x-amz-cf-pop") ||
-		    http_str_ieq(h->name, "x-amz-cf-id")))
-			continue;
-		add_hs(out, h->name);
-		add_s(out, ": ");
-		add_hs(out, h->value);
-		add_s(out, "\r\n");
-	}
-	evbuffer_add_printf(out, "Via: %s%s\r\n", vias.s ? vias.s : "",
-	    persona_via(&c->edge->id, via, sizeof(via)));
-	sbuf_free(&vias);
-	if (cf)
-		evbuffer_add_printf(out, "X-Cache: Miss from cloudfront\r\n"
-		    "X-Amz-Cf-Pop: %s\r\nX-Amz-Cf-Id: %s\r\n", c->edge->id.pop,
-		    c->req->ref);
-	if (res->status >= 200)
-		add_connection_header(c, out);
-	add_s(out, "\r\n");
-}
-
-/* Parse the origin's response head (skipping 1xx interim responses). */
-static enum step
-read_response_head(struct conn *c)
-{
-	struct conn_req *r = c->req;
-	struct evbuffer *in = bufferevent_get_input(c->up->bev);
-	struct evbuffer *out = bufferevent_get_output(c->bev);
-	size_t max = (size_t)glob(c)->max_header_size;
-	struct http_response *res = &c->w->scratch_res;
-
-	while (!r->resp_head_done) {
-		size_t len = evbuffer_get_length(in);
-		size_t head_len = 0;
-		if (len == 0)
-			return STEP_WAIT;
-		size_t n = len < max ? len : max;
-		const char *buf = (const char *)evbuffer_pullup(in,
-		    (ev_ssize_t)n);
-		enum http_result pr = http_parse_response(buf, n, max,
-		    r->is_head, res, &head_len);
-		if (pr == HTTP_INCOMPLETE)
-			return STEP_WAIT;
-		if (pr != HTTP_OK) {
-			struct upstream_failure f;
-			memset(&f, 0, sizeof(f));
-			f.code = ES_ERR_BAD_RESPONSE;
-			snprintf(f.sub, sizeof(f.sub), "%s", http_result_str(pr));
-			snprintf(f.detail, sizeof(f.detail), "the origin's response "
-			    "head is malformed: %s", http_result_str(pr));
-			upstream_log_failure(c->up, &f);
-			upstream_free(c->up);
-			c->up = NULL;
-			return respond_error(c, ES_ERR_BAD_RESPONSE, 502, f.sub,
-			    f.detail, true);
-		}
-		if (res->status >= 100 && res->status < 200) {
-			/* 101 cannot happen: Upgrade is not forwarded. */
-			if (res->status != 101)
-				build_response_head(c, res, out);
-			evbuffer_drain(in, head_len);
-			continue;
-		}
-		r->status = res->status;
-		r->resp_body = res->body;
-		r->resp_left = res->content_length;
-		r->resp_keep_alive = res->keep_alive;
-		http_chunked_init(&r->resp_chunked);
-		if (res->body == HTTP_BODY_UNTIL_CLOSE)
-			c->close_after = true;  /* only EOF can end it */
-		build_response_head(c, res, out);
-		evbuffer_drain(in, head_len);
-		r->resp_head_done = true;
-		r->resp_started = true;
-		/* A copy kept for a retry is no longer needed. */
-		evbuffer_drain(c->fwd, evbuffer_get_length(c->fwd));
-	}
-	return STEP_AGAIN;
-}
-
-static enum step
-relay_response(struct conn *c)
-{
-	struct conn_req *r = c->req;
-	struct evbuffer *out = bufferevent_get_output(c->bev);
-
-	if (!r->resp_head_done) {
-		enum step s = read_response_head(c);
-		if (s != STEP_AGAIN)
-			return s;
-	}
-	int rc = relay_body(bufferevent_get_input(c->up->bev), out,
-	    r->resp_body, &r->resp_left, &r->resp_chunked, &r->bytes_out);
-	if (rc < 0) {
-		r->code = ES_ERR_BAD_RESPONSE;
-		snprintf(r->detail, sizeof(r->detail), "malformed chunked "
-		    "response body from the origin");
-		log_request(c);
-		conn_close(c, NULL);
-		return STEP_CLOSED;
-	}
-	if (rc == 1) {
-		bool reusable = r->resp_keep_alive && r->body_done;
-		flush_soon(c->bev);
-		return request_done(c, reusable);
-	}
-	if (evbuffer_get_length(out) > CONN_HIGH_WATER && !c->up_paused) {
-		c->up_paused = true;
-		bufferevent_disable(c->up->bev, EV_READ);
-	}
-	return STEP_WAIT;
-}
-
-static void
-conn_up_read(struct bufferevent *bev, void *arg)
-{
-	struct conn *c = arg;
-
-	(void)bev;
-	if (c->state != CONN_PROXYING || c->up == NULL)
-		return;
-	after_step(c, relay_response(c));
-}
-
-static void
-conn_up_write(struct bufferevent *bev, void *arg)
-{
-	struct conn *c = arg;
-
-	(void)bev;
-	/* The origin took the request body so far: read more from the viewer. */
-	if (c->viewer_paused) {
-		c->viewer_paused = false;
-		bufferevent_enable(c->bev, EV_READ);
-		after_step(c, STEP_AGAIN);
-	}
-}
-
-static void
-conn_up_event(struct bufferevent *bev, short what, void *arg)
-{
-	struct conn *c = arg;
-	struct conn_req *r = c->req;
-
-	(void)bev;
-	if (c->up == NULL)
-		return;
-	if ((what & BEV_EVENT_EOF) && r->resp_head_done &&
-	    r->resp_body == HTTP_BODY_UNTIL_CLOSE) {
-		/* The body ran until close, as announced. */
-		relay_body(bufferevent_get_input(c->up->bev),
-		    bufferevent_get_output(c->bev), HTTP_BODY_UNTIL_CLOSE,
-		    &r->resp_left, &r->resp_chunked, &r->bytes_out);
-		after_step(c, request_done(c, false));
-		return;
-	}
-	if (!r->resp_started) {
-		struct upstream_failure f;
-		bool got = evbuffer_get_length(bufferevent_get_input(
-		    c->up->bev)) > 0;
-		if (!got && c->up->reused && retryable(c) &&
-		    !(what & BEV_EVENT_TIMEOUT)) {
-			/* The pooled connection was dead: once more, fresh. */
-			upstream_free(c->up);
-			c->up = NULL;
-			r->retried = true;
-			after_step(c, request_origin(c, true));
-			return;
-		}
-		upstream_classify_broken(c->up, what, got, &f);
-		upstream_free(c->up);
-		c->up = NULL;
-		after_step(c, respond_error(c, f.code, 0, f.sub, f.detail,
-		    !r->body_done));
-		return;
-	}
-	/* Mid-body: the viewer got a head and part of a body; all it can
-	 * learn now is that the connection ends early. */
-	r->code = (what & BEV_EVENT_TIMEOUT) ? ES_ERR_READ_TIMEOUT :
-	    ES_ERR_READ_ERROR;
-	snprintf(r->detail, sizeof(r->detail), "the origin connection %s "
-	    "in the middle of the response body", (what & BEV_EVENT_TIMEOUT) ?
-	    "timed out" : "broke");
-	log_request(c);
-	conn_close(c, NULL);
-}
-
 /* --- viewer side callbacks --- */
 
-static enum step
+static enum conn_step
 conn_pump(struct conn *c)
 {
 	/* Bounded, so that a pipelining viewer cannot monopolise the loop. */
 	for (int i = 0; i < 32; i++) {
-		enum step s;
+		enum conn_step s;
 		switch (c->state) {
 		case CONN_READ_HEAD:
 			s = read_head(c);
@@ -1142,19 +582,19 @@ conn_pump(struct conn *c)
 			s = builtin_step(c);
 			break;
 		case CONN_PROXYING:
-			s = relay_request_body(c);
-			if (s == STEP_WAIT && c->up && !c->up_paused &&
+			s = forward_request_body(c);
+			if (s == CONN_STEP_WAIT && c->up && !c->up_paused &&
 			    evbuffer_get_length(bufferevent_get_input(
 			    c->up->bev)) > 0)
-				s = relay_response(c);
+				s = forward_response(c);
 			break;
 		default:
-			return STEP_WAIT;
+			return CONN_STEP_WAIT;
 		}
-		if (s != STEP_AGAIN)
+		if (s != CONN_STEP_AGAIN)
 			return s;
 	}
-	return STEP_WAIT;
+	return CONN_STEP_WAIT;
 }
 
 /*
@@ -1186,12 +626,12 @@ kick_reads(struct conn *c)
 
 /* Finish a callback: run the pump when s says so, then kick the reads,
  * unless the connection was closed on the way. */
-static void
-after_step(struct conn *c, enum step s)
+void
+conn_after_step(struct conn *c, enum conn_step s)
 {
-	if (s == STEP_AGAIN)
+	if (s == CONN_STEP_AGAIN)
 		s = conn_pump(c);
-	if (s != STEP_CLOSED)
+	if (s != CONN_STEP_CLOSED)
 		kick_reads(c);
 }
 
@@ -1199,7 +639,7 @@ static void
 conn_read(struct bufferevent *bev, void *arg)
 {
 	(void)bev;
-	after_step(arg, STEP_AGAIN);
+	conn_after_step(arg, CONN_STEP_AGAIN);
 }
 
 static void
@@ -1216,7 +656,7 @@ conn_write(struct bufferevent *bev, void *arg)
 	if (c->up_paused && c->up) {
 		c->up_paused = false;
 		bufferevent_enable(c->up->bev, EV_READ);
-		after_step(c, relay_response(c));
+		conn_after_step(c, forward_response(c));
 	}
 }
 
@@ -1286,7 +726,7 @@ static void
 handshake_done(struct conn *c)
 {
 	struct timeval tv;
-	int64_t ms = glob(c)->idle_timeout_ms;
+	int64_t ms = conn_glob(c)->idle_timeout_ms;
 
 	c->deadline_ms = 0;
 	SSL *ssl = bufferevent_openssl_get_ssl(c->bev);
@@ -1304,8 +744,8 @@ handshake_done(struct conn *c)
 	}
 	c->state = CONN_READ_HEAD;
 	c->timer_is_idle = false;
-	conn_set_timer(c, glob(c)->header_timeout_ms);
-	after_step(c, STEP_AGAIN);
+	conn_set_timer(c, conn_glob(c)->header_timeout_ms);
+	conn_after_step(c, CONN_STEP_AGAIN);
 }
 
 static void
@@ -1391,7 +831,7 @@ conn_event(struct bufferevent *bev, short what, void *arg)
 		c->req->status = c->req->status ? c->req->status : 499;
 		snprintf(c->req->detail, sizeof(c->req->detail), "the viewer "
 		    "closed the connection before the response was complete");
-		log_request(c);
+		conn_log_request(c);
 	}
 	conn_close(c, NULL);
 }
@@ -1408,7 +848,7 @@ conn_timeout(struct conn *c)
 		if (evbuffer_get_length(bufferevent_get_output(c->bev)) > 0) {
 			/* Still writing the last response to a slow reader:
 			 * that is not idleness (the write timeout watches it). */
-			conn_set_timer(c, glob(c)->idle_timeout_ms);
+			conn_set_timer(c, conn_glob(c)->idle_timeout_ms);
 			return;
 		}
 		if (c->timer_is_idle ||
@@ -1419,13 +859,13 @@ conn_timeout(struct conn *c)
 		new_request(c);
 		c->req->keep_alive = false;
 		c->req->version_minor = 1;
-		respond_error(c, ES_ERR_REQUEST_TIMEOUT, 0, NULL,
+		conn_respond_error(c, ES_ERR_REQUEST_TIMEOUT, 0, NULL,
 		    "the request head did not arrive within header_timeout",
 		    true);
 		return;
 	case CONN_BUILTIN:
 		if (c->req->builtin_delayed && c->req->body_done)
-			after_step(c, builtin_finish(c));
+			conn_after_step(c, builtin_finish(c));
 		return;
 	default:
 		return;
@@ -1514,9 +954,9 @@ conn_accept(struct worker *w, struct edge_rt *edge, int fd,
 		BIO_set_callback_arg(rbio, (char *)c);
 	}
 	c->state = CONN_TLS_HANDSHAKE;
-	conn_set_timer(c, glob(c)->header_timeout_ms);
+	conn_set_timer(c, conn_glob(c)->header_timeout_ms);
 	bufferevent_setwatermark(c->bev, EV_READ, 0,
-	    (size_t)glob(c)->max_header_size + CONN_HIGH_WATER);
+	    (size_t)conn_glob(c)->max_header_size + CONN_HIGH_WATER);
 	bufferevent_setwatermark(c->bev, EV_WRITE, CONN_HIGH_WATER / 2, 0);
 	bufferevent_setcb(c->bev, conn_read, conn_write, conn_event, c);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);

@@ -13,11 +13,13 @@
 #ifndef EDGESIM_CONN_H
 #define EDGESIM_CONN_H
 
+#include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/event_struct.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/queue.h>
 #include <sys/socket.h>
 
@@ -111,6 +113,8 @@ struct conn {
 	TAILQ_ENTRY(conn) link;
 };
 
+#define CONN_HIGH_WATER (256 * 1024)
+
 /* A new viewer connection on fd, accepted by a listener of edge. */
 void conn_accept(struct worker *w, struct edge_rt *edge, int fd,
     const struct sockaddr *sa, int salen);
@@ -136,5 +140,50 @@ void conn_kick_read(struct bufferevent *bev);
 
 /* Its timer came due (the worker's sweep calls it). */
 void conn_timeout(struct conn *c);
+
+/*
+ * Between conn.c and forward.c (which handles a request's trip to an
+ * origin): the steps of a request that may close the connection report
+ * what became of it, and share the helpers below.
+ */
+enum conn_step {
+	CONN_STEP_WAIT,         /* nothing more to do until an event */
+	CONN_STEP_AGAIN,        /* the state changed: run the pump again */
+	CONN_STEP_CLOSED,       /* c is gone: touch nothing */
+};
+
+/* The request is answered: log it, give the origin connection back (to
+ * the pool when reusable), then go on with the next request or close. */
+enum conn_step conn_request_done(struct conn *c, bool origin_reusable);
+/* Answer the request with the persona's error page (status 0: the
+ * persona's status for code). */
+enum conn_step conn_respond_error(struct conn *c, enum es_code code,
+    int status, const char *sub, const char *detail, bool close);
+/* End a callback: pump when s is CONN_STEP_AGAIN, then kick the reads
+ * (read-ahead), unless the connection was closed. */
+void conn_after_step(struct conn *c, enum conn_step s);
+/* Send what was queued on bev in this loop pass (conn.c says why). */
+void conn_flush_soon(struct bufferevent *bev);
+void conn_add_persona_headers(struct conn *c, struct evbuffer *out);
+void conn_add_connection_header(struct conn *c, struct evbuffer *out);
+void conn_log_request(struct conn *c);
+
+static inline const struct conf_global *
+conn_glob(const struct conn *c)
+{
+	return &c->rt->cfg->global;
+}
+
+static inline void
+conn_add_s(struct evbuffer *b, const char *s)
+{
+	evbuffer_add(b, s, strlen(s));
+}
+
+static inline void
+conn_add_hs(struct evbuffer *b, struct http_str s)
+{
+	evbuffer_add(b, s.p, s.n);
+}
 
 #endif
