@@ -6,6 +6,9 @@
 #   integration       tests/integration/NN-name.sh, each printing TAP lines
 #                     ("ok - what" / "not ok - what") against the real binary
 #
+# A TAP line "ok - what # SKIP why" is a test that did not run: it is listed
+# as skipped and never counted as passed.
+#
 # EDGESIM_BUILD picks the build directory (build, or build/asan for
 # `make check-asan`). ONLY=pattern runs the integration tests whose file
 # name matches. Each integration script is bounded by a timeout.
@@ -20,13 +23,19 @@ SCRIPT_TIMEOUT=${SCRIPT_TIMEOUT:-300}
 passed=0
 failed=0
 failures=()
+skips=()
 
 # Count the TAP lines of one test's output; show failures and diagnostics.
 tally() {
     local name=$1 out=$2 status=$3
-    local p f
-    p=$(grep -cE '^ok ' <<<"$out")
+    local p f s
+    s=$(grep -ciE '^ok .*# skip' <<<"$out")
+    p=$(( $(grep -cE '^ok ' <<<"$out") - s ))
     f=$(grep -cE '^not ok ' <<<"$out")
+    if [ "$s" -gt 0 ]; then
+        mapfile -t -O "${#skips[@]}" skips < <(grep -iE '^ok .*# skip' <<<"$out" |
+            sed "s/^/$name: /")
+    fi
     if [ "$status" -ne 0 ] && [ "$f" -eq 0 ]; then
         # A test that died without saying what failed still failed.
         f=1
@@ -39,7 +48,8 @@ tally() {
         printf '%s\n' "$out" | grep -vE '^ok ' | sed 's/^/    /'
         printf 'FAIL %s (%d passed, %d failed)\n' "$name" "$p" "$f"
     else
-        printf 'ok   %s (%d passed)\n' "$name" "$p"
+        printf 'ok   %s (%d passed%s)\n' "$name" "$p" \
+            "$([ "$s" -gt 0 ] && printf ', %d skipped' "$s")"
     fi
 }
 
@@ -77,6 +87,10 @@ for t in tests/integration/[0-9]*.sh; do
 done
 
 echo
+if [ ${#skips[@]} -gt 0 ]; then
+    echo "skipped, not counted (${#skips[@]}):"
+    printf '    %s\n' "${skips[@]}"
+fi
 if [ ${#failures[@]} -gt 0 ]; then
     echo "failed: ${failures[*]}"
 fi
