@@ -81,7 +81,7 @@ unit: $(UNIT_BINS)
 # Small programs the integration tests drive (free ports, misbehaving
 # origins) and the replay of the fuzz corpora under this build.
 TOOLS := $(BUILD)/tests/freeport $(BUILD)/tests/badorigin $(BUILD)/tests/dnsd \
-         $(BUILD)/tests/blackhole \
+         $(BUILD)/tests/blackhole $(BUILD)/tests/idleconns \
          $(BUILD)/tests/replay_http
 $(BUILD)/tests/freeport: tests/tools/freeport.c | $(BUILD)/tests
 	$(CC) $(CFLAGS_ALL) -o $@ $<

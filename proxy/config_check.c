@@ -179,7 +179,7 @@ check_global(struct parse_state *st)
 {
 	struct conf_global *g = &st->cfg->global;
 
-	if (g->nameserver) {
+	if (g->nameserver && strcmp(g->nameserver, "none") != 0) {
 		char host[64];
 		int port;
 		struct es_err err;
@@ -187,7 +187,7 @@ check_global(struct parse_state *st)
 		    &err) < 0 || !listen_host_ok(host))
 			ERR(st, conf_key_line(&g->sec, "nameserver"),
 			    "[edgesim] nameserver: '%s' is not ADDR[:PORT] with an "
-			    "IP address", g->nameserver);
+			    "IP address, or none", g->nameserver);
 	}
 }
 

@@ -82,8 +82,10 @@ const struct conf_key conf_keys[] = {
 	{ CONF_SEC_GLOBAL, "nameserver", CONF_T_STRING, G(nameserver), 0, 0,
 	  NULL, NULL, 0,
 	  "`ADDR[:PORT]` of the DNS server for origin names that are not in "
-	  "[resolve]. Default: the system's (/etc/resolv.conf). Lookups never "
-	  "block the event loop." },
+	  "[resolve]. Default: the system's (/etc/resolv.conf). `none`: no "
+	  "DNS at all, so a name outside [resolve] fails at once with "
+	  "ERR_DNS_FAIL (a lab that must never leave the machine). Lookups "
+	  "never block the event loop." },
 
 	/* [edge NAME] */
 	{ CONF_SEC_EDGE, "persona", CONF_T_ENUM, E(persona), 0, 0, personas,

@@ -6,6 +6,7 @@
  */
 #include "conn.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <event2/buffer.h>
 #include <event2/bufferevent_ssl.h>
@@ -130,11 +131,16 @@ req_release(struct conn *c)
 	worker_req_put(c->w, r);
 }
 
+/*
+ * Called exactly once per connection: every path that may reach it returns
+ * CONN_STEP_CLOSED (or returns at once) and nothing keeps a pointer to c
+ * that could call it again; the assertion catches a broken promise rather
+ * than reading freed memory quietly.
+ */
 void
 conn_close(struct conn *c, const char *msg)
 {
-	if (c == NULL || c->magic != CONN_MAGIC)
-		return;
+	assert(c != NULL && c->magic == CONN_MAGIC);
 	if (msg) {
 		struct log_rec rec;
 		log_begin(&rec, "conn_close");
@@ -144,6 +150,11 @@ conn_close(struct conn *c, const char *msg)
 		log_end(&rec);
 	}
 	c->deadline_ms = 0;
+	/* Cancels a set-up in progress: its callbacks will not come. */
+	if (c->up_pending) {
+		upstream_free(c->up_pending);
+		c->up_pending = NULL;
+	}
 	if (c->up) {
 		upstream_free(c->up);
 		c->up = NULL;
@@ -556,14 +567,17 @@ read_head(struct conn *c)
 	    &r->route);
 	r->origin = runtime_origin(c->rt, o);
 
+	/* What the head is needed for is taken from it now; it is consumed
+	 * before the request goes anywhere, so that whatever happens next
+	 * (an error page, the next pipelined request) never sees it again. */
 	if (o->type != ORIGIN_TYPE_PROXY) {
 		start_builtin(c, req);
 		evbuffer_drain(in, head_len);
 		return CONN_STEP_AGAIN;
 	}
-	enum conn_step s = forward_start(c, req);
+	forward_build_head(c, req);
 	evbuffer_drain(in, head_len);
-	return s;
+	return forward_start(c);
 }
 
 /* --- viewer side callbacks --- */

@@ -105,7 +105,8 @@ struct conn {
 	bool up_paused;                 /* origin reads paused (viewer slow) */
 	bool viewer_paused;             /* viewer reads paused (origin slow) */
 	struct evbuffer *fwd;           /* request head waiting for the origin */
-	struct upstream *up;
+	struct upstream *up_pending;    /* owned: asked for, being set up */
+	struct upstream *up;            /* owned: ready, carrying the request */
 	struct conn_req *req;           /* the request in flight, or NULL */
 	/* mode = tcp */
 	int64_t tun_up_bytes, tun_down_bytes;

@@ -284,13 +284,17 @@ attach_origin(struct conn *c, struct upstream *up)
 	bufferevent_enable(c->bev, EV_READ);
 }
 
+/*
+ * The upstream c asked for is ready. c owns it from the request on
+ * (c->up_pending), so c is alive here: closing c would have freed the
+ * upstream and cancelled this call.
+ */
 static void
 origin_ready(void *arg, struct upstream *up)
 {
 	struct conn *c = arg;
 
-	if (c == NULL || c->magic != CONN_MAGIC)
-		return;
+	c->up_pending = NULL;
 	attach_origin(c, up);
 	conn_after_step(c, CONN_STEP_AGAIN);
 }
@@ -300,14 +304,13 @@ origin_failed(void *arg, struct upstream *up, const struct upstream_failure *f)
 {
 	struct conn *c = arg;
 
+	c->up_pending = NULL;
 	upstream_free(up);
-	if (c == NULL || c->magic != CONN_MAGIC)
-		return;
-	c->up = NULL;
 	conn_after_step(c, conn_respond_error(c, f->code, 0, f->sub, f->detail, false));
 }
 
-/* Ask for an origin connection; CONN_STEP_AGAIN when one was ready at once. */
+/* Ask for an origin connection; CONN_STEP_AGAIN when one was ready at once.
+ * Whichever it is, c owns it from here. */
 static enum conn_step
 request_origin(struct conn *c, bool fresh)
 {
@@ -318,23 +321,31 @@ request_origin(struct conn *c, bool fresh)
 	struct upstream_tag tag = { c->edge->conf->sec.name,
 	    c->edge->conf->index, &c->edge->id, c->req->id, c->req->epoch };
 
+	/* The body waits in the viewer's input buffer (bounded by its read
+	 * high-water mark) until the origin is there. Reading goes on, so
+	 * that a viewer who leaves is seen at once: its request is logged as
+	 * 499 and the origin connection it was waiting for is cancelled. */
 	c->state = CONN_ORIGIN_WAIT;
-	/* The body stays in the viewer's buffer until the origin is there. */
-	bufferevent_disable(c->bev, EV_READ);
 	if (upstream_get(c->w, c->rt, c->req->origin, sni, fresh, &tag,
 	    origin_ready, origin_failed, c, &up) == 1) {
 		attach_origin(c, up);
 		return CONN_STEP_AGAIN;
 	}
+	c->up_pending = up;
 	return CONN_STEP_WAIT;
 }
 
-enum conn_step
-forward_start(struct conn *c, const struct http_request *req)
+void
+forward_build_head(struct conn *c, const struct http_request *req)
 {
 	if (c->fwd == NULL)
 		c->fwd = evbuffer_new();
 	build_forward_head(c, req, c->fwd);
+}
+
+enum conn_step
+forward_start(struct conn *c)
+{
 	return request_origin(c, false);
 }
 

@@ -121,9 +121,10 @@ resolve_dns(struct worker *w, const char *name, int port,
     struct es_err *err)
 {
 	*req = NULL;
-	if (w->dns == NULL)
-		return es_errf(err, "%s is not in [resolve] and DNS is not "
-		    "available", name);
+	/* Without a nameserver evdns would hold the lookup forever. */
+	if (w->dns == NULL || evdns_base_count_nameservers(w->dns) == 0)
+		return es_errf(err, "%s is not in [resolve] and no DNS "
+		    "nameserver is configured ([edgesim] nameserver)", name);
 
 	struct resolve_req *r = xcalloc(1, sizeof(*r));
 	struct evutil_addrinfo hints;

@@ -169,6 +169,7 @@ tunnel_ready(void *arg, struct upstream *up)
 	struct timeval tv;
 	int64_t ms = c->rt->cfg->global.idle_timeout_ms;
 
+	c->up_pending = NULL;
 	c->up = up;
 	tv.tv_sec = (time_t)(ms / 1000);
 	tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
@@ -194,6 +195,7 @@ tunnel_failed(void *arg, struct upstream *up, const struct upstream_failure *f)
 
 	snprintf(detail, sizeof(detail), "%s%s%s: %s", errors_name(f->code),
 	    f->sub[0] ? " " : "", f->sub, f->detail);
+	c->up_pending = NULL;
 	upstream_free(up);
 	tunnel_end(c, "error", detail);
 }
@@ -230,7 +232,10 @@ tunnel_start(struct conn *c)
 	const char *sni = upstream_sni(c->req->origin, conn_sni(c), sni_buf, sizeof(sni_buf));
 	struct upstream_tag tag = { e->sec.name, e->index, &c->edge->id,
 	    c->req->id, c->req->epoch };
+	/* c owns the upstream from here: closing c cancels its set-up. */
 	if (upstream_get(c->w, c->rt, c->req->origin, sni, false, &tag,
 	    tunnel_ready, tunnel_failed, c, &up) == 1)
 		tunnel_ready(c, up);
+	else
+		c->up_pending = up;
 }

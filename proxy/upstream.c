@@ -10,6 +10,7 @@
 #include "upstream.h"
 
 #include <arpa/inet.h>
+#include <assert.h>
 #include <errno.h>
 #include <event2/buffer.h>
 #include <event2/bufferevent_ssl.h>
@@ -234,6 +235,44 @@ fail(struct upstream *up, struct upstream_failure *f)
 	/* The owner frees the upstream in its callback. */
 }
 
+/*
+ * A failure found while setting up (no socket, a connect refused at once,
+ * an SSL that cannot be made, a name that cannot resolve) is reported from
+ * the event loop, never from the call that found it: that call may be
+ * upstream_get itself, inside the owner's own code, which must not be
+ * re-entered (upstream.h). Only one failure can be pending: the set-up
+ * stops at the first.
+ */
+static void
+deferred_fail(evutil_socket_t fd, short what, void *arg)
+{
+	struct upstream *up = arg;
+
+	(void)fd;
+	(void)what;
+	up->defer_armed = false;
+	fail(up, &up->pending);
+}
+
+static void
+fail_later(struct upstream *up, enum es_code code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+fail_later(struct upstream *up, enum es_code code, const char *fmt, ...)
+{
+	va_list ap;
+
+	memset(&up->pending, 0, sizeof(up->pending));
+	up->pending.code = code;
+	va_start(ap, fmt);
+	vsnprintf(up->pending.detail, sizeof(up->pending.detail), fmt, ap);
+	va_end(ap);
+	evtimer_assign(&up->defer_ev, up->w->base, deferred_fail, up);
+	event_active(&up->defer_ev, EV_TIMEOUT, 1);
+	up->defer_armed = true;
+}
+
 static void
 fail_code(struct upstream *up, enum es_code code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -340,7 +379,7 @@ tls_start(struct upstream *up)
 	if (ssl == NULL) {
 		close(up->fd);
 		up->fd = -1;
-		fail_code(up, ES_ERR_FWD_SSL_HANDSHAKE, "cannot create an SSL");
+		fail_later(up, ES_ERR_FWD_SSL_HANDSHAKE, "cannot create an SSL");
 		return;
 	}
 	up->state = UP_HANDSHAKE;
@@ -350,7 +389,7 @@ tls_start(struct upstream *up)
 		SSL_free(ssl);
 		close(up->fd);
 		up->fd = -1;
-		fail_code(up, ES_ERR_FWD_SSL_HANDSHAKE, "cannot create a TLS "
+		fail_later(up, ES_ERR_FWD_SSL_HANDSHAKE, "cannot create a TLS "
 		    "bufferevent");
 		return;
 	}
@@ -421,7 +460,8 @@ upstream_connect(struct upstream *up)
 	up->fd = socket(up->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
 	    SOCK_CLOEXEC, 0);
 	if (up->fd < 0) {
-		fail_code(up, ES_ERR_CONNECT_FAIL, "socket: %s", strerror(errno));
+		fail_later(up, ES_ERR_CONNECT_FAIL, "cannot open a socket to "
+		    "%s: %s", up->addr_text, strerror(errno));
 		return;
 	}
 	setsockopt(up->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
@@ -434,8 +474,8 @@ upstream_connect(struct upstream *up)
 			upstream_connect(up);
 			return;
 		}
-		fail_code(up, ES_ERR_CONNECT_FAIL, "TCP connect to %s failed: %s",
-		    up->addr_text, strerror(err));
+		fail_later(up, ES_ERR_CONNECT_FAIL, "TCP connect to %s failed "
+		    "at once: %s", up->addr_text, strerror(err));
 		return;
 	}
 	/* Even a connect that finished at once is reported through the
@@ -444,18 +484,6 @@ upstream_connect(struct upstream *up)
 	    up);
 	tv_from_ms(&tv, up->origin->conf->connect_timeout_ms);
 	event_add(up->connect_ev, &tv);
-}
-
-static void
-deferred_dns_fail(evutil_socket_t fd, short what, void *arg)
-{
-	struct upstream *up = arg;
-
-	(void)fd;
-	(void)what;
-	event_free(up->connect_ev);
-	up->connect_ev = NULL;
-	fail_code(up, ES_ERR_DNS_FAIL, "%s", up->pending_err);
 }
 
 const char *
@@ -606,11 +634,7 @@ upstream_get(struct worker *w, struct runtime *rt, struct origin_rt *origin,
 		    sizeof(up->addr_text));
 		upstream_connect(up);
 	} else if (rc < 0) {
-		/* Report it from the loop, never from inside this call. */
-		struct timeval zero = { 0, 0 };
-		snprintf(up->pending_err, sizeof(up->pending_err), "%s", err.msg);
-		up->connect_ev = evtimer_new(w->base, deferred_dns_fail, up);
-		event_add(up->connect_ev, &zero);
+		fail_later(up, ES_ERR_DNS_FAIL, "%s", err.msg);
 	}
 	return 0;
 }
@@ -618,8 +642,9 @@ upstream_get(struct worker *w, struct runtime *rt, struct origin_rt *origin,
 void
 upstream_free(struct upstream *up)
 {
-	if (up == NULL || up->magic != UPSTREAM_MAGIC)
+	if (up == NULL)
 		return;
+	assert(up->magic == UPSTREAM_MAGIC);
 	if (up->state == UP_IDLE) {
 		struct pool *p = pool_of(up);
 		if (p) {
@@ -629,6 +654,8 @@ upstream_free(struct upstream *up)
 	}
 	if (up->dns)
 		resolve_cancel(up->dns);
+	if (up->defer_armed)
+		event_del(&up->defer_ev);
 	if (up->connect_ev)
 		event_free(up->connect_ev);
 	if (up->fd >= 0)

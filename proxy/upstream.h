@@ -6,14 +6,23 @@
  * While being set up, the upstream reports to its owner through two
  * callbacks: ready (the connection can carry a request) or failed (with the
  * error code, sub-reason and detail, and after logging the origin record).
- * Once ready, the owner sets its own bufferevent callbacks and hands the
- * upstream back with upstream_release.
+ * Neither ever runs inside the call that started the work: a failure found
+ * at once (no socket, an unroutable address, a name that cannot resolve)
+ * is reported from the event loop, as a late one would be.
+ *
+ * Ownership: whoever calls upstream_get owns the upstream it returns, from
+ * that moment, whether it is ready or still being set up. upstream_free
+ * cancels a set-up in progress (DNS, connect, handshake) and no callback
+ * comes after it; the failed callback must free the upstream (it is the
+ * owner's to free). Once ready, the owner sets its own bufferevent
+ * callbacks and hands the upstream back with upstream_release.
  */
 #ifndef EDGESIM_UPSTREAM_H
 #define EDGESIM_UPSTREAM_H
 
 #include <event2/bufferevent.h>
 #include <event2/event.h>
+#include <event2/event_struct.h>
 #include <stdbool.h>
 #include <sys/queue.h>
 #include <sys/socket.h>
@@ -71,6 +80,9 @@ struct upstream {
 	int fd;                         /* during connect, before bev */
 	struct event *connect_ev;
 	struct resolve_req *dns;
+	struct event defer_ev;          /* a failure reported from the loop */
+	bool defer_armed;
+	struct upstream_failure pending;
 	struct sockaddr_storage addr;
 	socklen_t addr_len;
 	char addr_text[80];
@@ -81,7 +93,6 @@ struct upstream {
 	bool reused;                    /* taken from the pool */
 	uint64_t requests;              /* carried so far */
 	int64_t t_start;
-	char pending_err[256];          /* a failure to report from the loop */
 	upstream_ready_cb ready;
 	upstream_failed_cb failed;
 	void *arg;
@@ -89,12 +100,13 @@ struct upstream {
 };
 
 /*
- * An upstream to origin for sni (NULL: none). Returns 1 when one was idle in
- * the pool: *out is ready to use now, and no callback will come. Returns 0
- * when a new one is being set up: ready or failed will be called later
- * (never from within this call). tag names the request in the origin's
- * log record. fresh: never from the pool (a retry after a pooled
- * connection died).
+ * An upstream to origin for sni (NULL: none), in *out, owned by the caller
+ * from now on. Returns 1 when one was idle in the pool: *out is ready to
+ * use now, and no callback will come. Returns 0 when a new one is being
+ * set up: ready or failed will be called later, from the event loop,
+ * never from within this call, and never after upstream_free(*out). tag
+ * names the request in the origin's log record. fresh: never from the
+ * pool (a retry after a pooled connection died).
  */
 int upstream_get(struct worker *w, struct runtime *rt,
     struct origin_rt *origin, const char *sni, bool fresh,

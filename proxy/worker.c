@@ -14,12 +14,95 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "conn.h"
 #include "fproxy.h"
 #include "log.h"
 #include "upstream.h"
+
+/*
+ * An accept that failed for want of descriptors or memory leaves the
+ * connection in the kernel's queue, so the listener is readable again at
+ * once: retrying at once spins the loop (it did: 100 % CPU and a log line
+ * per retry). Instead every listener of the worker rests for
+ * ACCEPT_REST_MS, then tries again; the queued viewers wait in the
+ * backlog, and are served as soon as descriptors come back. One log line
+ * when an episode starts, one when it ends, with the count.
+ */
+#define ACCEPT_REST_MS 200
+
+static void
+listeners_enable(struct worker *w, bool on)
+{
+	for (struct listener *l = w->listeners; l; l = l->next) {
+		if (on)
+			evconnlistener_enable(l->lev);
+		else
+			evconnlistener_disable(l->lev);
+	}
+}
+
+static void
+accept_rest_over(evutil_socket_t fd, short what, void *arg)
+{
+	struct worker *w = arg;
+
+	(void)fd;
+	(void)what;
+	w->accept_resting = false;
+	if (!w->draining)
+		listeners_enable(w, true);
+}
+
+/* An accept worked: if an episode of refusals was on, it is over. */
+static void
+accept_episode_end(struct worker *w)
+{
+	if (w->accept_episode_start == 0)
+		return;
+	log_warn("accept resumed after %lld ms: %llu attempts refused for "
+	    "want of descriptors or memory while paused",
+	    (long long)(clock_mono_ms() - w->accept_episode_start),
+	    (unsigned long long)w->accept_refusals);
+	w->accept_episode_start = 0;
+	w->accept_refusals = 0;
+}
+
+static void
+accept_error_cb(struct evconnlistener *lev, void *arg)
+{
+	struct listener *l = arg;
+	struct worker *w = l->w;
+	int err = EVUTIL_SOCKET_ERROR();
+
+	(void)lev;
+	if (err != EMFILE && err != ENFILE && err != ENOBUFS && err != ENOMEM) {
+		/* Something about this one connection (it may already be
+		 * gone): the next accept is a new attempt. */
+		log_warn("accept on %s:%d failed: %s", l->host, l->port,
+		    strerror(err));
+		return;
+	}
+	w->accept_refusals++;
+	if (w->accept_episode_start == 0) {
+		struct rlimit rl;
+		w->accept_episode_start = clock_mono_ms();
+		if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+			rl.rlim_cur = 0;
+		log_warn("accept paused on %s:%d: %s (descriptor limit %llu); "
+		    "new viewers wait in the listen queue, retrying every %d ms",
+		    l->host, l->port, strerror(err),
+		    (unsigned long long)rl.rlim_cur, ACCEPT_REST_MS);
+	}
+	if (w->accept_resting)
+		return;
+	struct timeval tv = { 0, ACCEPT_REST_MS * 1000 };
+	listeners_enable(w, false);
+	w->accept_resting = true;
+	evtimer_add(w->accept_rest, &tv);
+}
 
 static void
 accept_cb(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *sa,
@@ -29,6 +112,7 @@ accept_cb(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *sa,
 	struct worker *w = l->w;
 
 	(void)lev;
+	accept_episode_end(w);
 	if (w->draining || (!l->fproxy &&
 	    l->edge_index >= w->rt->cfg->n_edges)) {
 		close(fd);
@@ -49,18 +133,6 @@ accept_cb(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *sa,
 		fproxy_accept(w, fd, sa);
 	else
 		conn_accept(w, &w->rt->edges[l->edge_index], fd, sa, salen);
-}
-
-static void
-accept_error_cb(struct evconnlistener *lev, void *arg)
-{
-	struct listener *l = arg;
-	int err = EVUTIL_SOCKET_ERROR();
-
-	(void)lev;
-	/* EMFILE and friends: say so; libevent retries on the next event. */
-	log_error("accept on %s:%d failed: %s", l->host, l->port,
-	    strerror(err));
 }
 
 static int
@@ -245,8 +317,8 @@ worker_init(struct worker *w, int index, int n_workers,
 	TAILQ_INIT(&w->fpconns);
 	w->next_id = ((uint64_t)index << 56) | ((uint64_t)getpid() << 24);
 	w->dns = evdns_base_new(base, 0);
-	if (w->dns) {
-		const char *ns = rt->cfg->global.nameserver;
+	const char *ns = rt->cfg->global.nameserver;
+	if (w->dns && !(ns && strcmp(ns, "none") == 0)) {
 		int rc = ns ? evdns_base_nameserver_ip_add(w->dns, ns) :
 		    evdns_base_resolv_conf_parse(w->dns, DNS_OPTIONS_ALL,
 		    "/etc/resolv.conf");
@@ -259,6 +331,7 @@ worker_init(struct worker *w, int index, int n_workers,
 	struct timeval tv = { 0, SWEEP_MS * 1000 };
 	w->sweep = event_new(base, -1, EV_PERSIST, sweep_cb, w);
 	event_add(w->sweep, &tv);
+	w->accept_rest = evtimer_new(base, accept_rest_over, w);
 	w->n_pools = rt->cfg->n_origins;
 	w->pools = xcalloc(w->n_pools ? w->n_pools : 1, sizeof(*w->pools));
 	for (size_t i = 0; i < w->n_pools; i++)
@@ -327,6 +400,8 @@ worker_free(struct worker *w)
 	free(w->pools);
 	if (w->sweep)
 		event_free(w->sweep);
+	if (w->accept_rest)
+		event_free(w->accept_rest);
 	while (w->req_free) {
 		struct conn_req *r = w->req_free;
 		w->req_free = r->next_free;

@@ -64,6 +64,13 @@ struct worker {
 	uint64_t next_id;
 	bool draining;                  /* stopping: no new requests */
 	bool paused_accept;             /* max_connections reached */
+	/* Out of descriptors (EMFILE, ENFILE) or kernel memory: accepting
+	 * again at once would fail again at once, so the listeners rest for
+	 * ACCEPT_REST_MS, and the episode is logged once, with a count. */
+	struct event *accept_rest;
+	bool accept_resting;
+	int64_t accept_episode_start;   /* 0: no episode */
+	uint64_t accept_refusals;
 	/* Parsed heads live here, not in each conn: a head is only needed
 	 * while it is being handled, and idle connections stay small. */
 	struct http_request scratch_req;
