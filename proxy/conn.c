@@ -31,6 +31,7 @@
 #define CONN_MAX_HOPS 10
 
 static enum conn_step conn_pump(struct conn *c);
+static void close_when_quiet(struct conn *c);
 
 void
 conn_set_timer(struct conn *c, int64_t ms)
@@ -491,17 +492,55 @@ copy_str(char *dst, size_t len, struct http_str s)
 	dst[n] = '\0';
 }
 
+/*
+ * A reload switched the worker to a new runtime: a connection takes it at
+ * its next request, keeping its TLS session, when its edge (by name) is
+ * still there. Between requests nothing of the old runtime is in use but
+ * the edge itself, and the SSL, which holds its own reference to its
+ * SSL_CTX and calls nothing of the old runtime after the handshake
+ * (renegotiation is off).
+ */
+static void
+take_new_generation(struct conn *c)
+{
+	struct runtime *now = c->w->rt;
+	struct edge_rt *e = runtime_edge_named(now, c->edge->conf->sec.name);
+
+	if (e == NULL || e->conf->mode != c->edge->conf->mode)
+		return;         /* gone: conn_reloaded said to close */
+	struct runtime *old = c->rt;
+	c->rt = runtime_ref(now);
+	c->edge = e;
+	c->hello.host = NULL;
+	c->hello.server = NULL;
+	runtime_unref(old);
+}
+
+void
+conn_reloaded(struct conn *c, struct runtime *rt)
+{
+	if (c->state == CONN_TUNNEL ||
+	    runtime_edge_named(rt, c->edge->conf->sec.name) != NULL)
+		return;         /* moves on at its next request */
+	/* Its edge is gone: it answers what may already be on its way, with
+	 * the old generation, and closes after that, or once idle for long
+	 * enough that no request can still be in flight. */
+	close_when_quiet(c);
+}
+
 static enum conn_step
 read_head(struct conn *c)
 {
 	struct evbuffer *in = bufferevent_get_input(c->bev);
 	size_t len = evbuffer_get_length(in);
-	size_t max = (size_t)conn_glob(c)->max_header_size;
 	struct http_request *req = &c->w->scratch_req;
 	size_t head_len = 0;
 
 	if (len == 0)
 		return CONN_STEP_WAIT;
+	if (c->rt != c->w->rt && c->req == NULL)
+		take_new_generation(c);
+	size_t max = (size_t)conn_glob(c)->max_header_size;
 	if (c->timer_is_idle) {
 		/* A request began: from now on the head must arrive within
 		 * header_timeout, however slowly its bytes trickle in. */
@@ -862,7 +901,8 @@ conn_timeout(struct conn *c)
 		if (evbuffer_get_length(bufferevent_get_output(c->bev)) > 0) {
 			/* Still writing the last response to a slow reader:
 			 * that is not idleness (the write timeout watches it). */
-			conn_set_timer(c, conn_glob(c)->idle_timeout_ms);
+			conn_set_timer(c, c->close_after ? CONN_CLOSE_GRACE_MS :
+			    conn_glob(c)->idle_timeout_ms);
 			return;
 		}
 		if (c->timer_is_idle ||
@@ -886,15 +926,6 @@ conn_timeout(struct conn *c)
 	}
 }
 
-/* Nothing in flight either way: safe to close without losing a byte. */
-static bool
-conn_idle(struct conn *c)
-{
-	return c->state == CONN_READ_HEAD && c->timer_is_idle &&
-	    evbuffer_get_length(bufferevent_get_input(c->bev)) == 0 &&
-	    evbuffer_get_length(bufferevent_get_output(c->bev)) == 0;
-}
-
 /* How many bytes the viewer has sent on this connection, TLS included. */
 static uint64_t
 viewer_bytes(struct conn *c)
@@ -905,27 +936,38 @@ viewer_bytes(struct conn *c)
 	return rbio ? BIO_number_read(rbio) : 1;
 }
 
-void
-conn_drain(struct conn *c, bool stopping)
+/*
+ * Close this connection without losing a request: the response in flight
+ * (if any) goes out with "Connection: close", then it closes. Between
+ * requests it cannot just close: a keep-alive viewer may have sent its
+ * next request already (closing then is a failed request for it). So it
+ * stays open CONN_CLOSE_GRACE_MS more; a request that arrives in that time
+ * is answered (and the connection closed after it).
+ */
+static void
+close_when_quiet(struct conn *c)
 {
-	if (conn_idle(c)) {
-		conn_close(c, NULL);
-		return;
-	}
-	if (stopping && ((c->state == CONN_TLS_HANDSHAKE && viewer_bytes(c) == 0) ||
-	    (c->state == CONN_READ_HEAD && c->n_requests == 0 &&
-	    evbuffer_get_length(bufferevent_get_input(c->bev)) == 0 &&
-	    evbuffer_get_length(bufferevent_get_output(c->bev)) == 0))) {
-		conn_close(c, NULL);
-		return;
-	}
 	c->close_after = true;
-	if (c->state == CONN_READ_HEAD && c->timer_is_idle &&
+	if (c->state == CONN_READ_HEAD &&
 	    evbuffer_get_length(bufferevent_get_input(c->bev)) == 0) {
-		/* The last response is still being written: close after it. */
-		c->state = CONN_FLUSH_CLOSE;
-		bufferevent_disable(c->bev, EV_READ);
+		int64_t grace = clock_mono_ms() + CONN_CLOSE_GRACE_MS;
+		if (c->deadline_ms == 0 || c->deadline_ms > grace)
+			c->deadline_ms = grace;
 	}
+}
+
+void
+conn_drain(struct conn *c)
+{
+	/* A handshake that has not received a byte is a port probe or a
+	 * viewer that has not begun: nothing of it can be lost. */
+	if (c->state == CONN_TLS_HANDSHAKE && viewer_bytes(c) == 0) {
+		conn_close(c, NULL);
+		return;
+	}
+	if (c->state == CONN_TUNNEL)
+		return;         /* a byte pipe ends when either side ends it */
+	close_when_quiet(c);
 }
 
 void

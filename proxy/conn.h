@@ -115,17 +115,24 @@ struct conn {
 };
 
 #define CONN_HIGH_WATER (256 * 1024)
+/* When a stop or a reload closes a connection between requests: how long
+ * it stays open for a request the viewer may already have sent. */
+#define CONN_CLOSE_GRACE_MS 1000
 
 /* A new viewer connection on fd, accepted by a listener of edge. */
 void conn_accept(struct worker *w, struct edge_rt *edge, int fd,
     const struct sockaddr *sa, int salen);
 
 /*
- * Close now if idle between requests; else once the response is out.
- * stopping: the process exits, so a connection that has not sent a byte
- * (a silent probe, a viewer that never asked) is closed too.
+ * The process stops: close without losing a request. The response in
+ * flight goes out with "Connection: close"; between requests the
+ * connection waits CONN_CLOSE_GRACE_MS for a request already on its way.
+ * A handshake that has not received a byte closes at once.
  */
-void conn_drain(struct conn *c, bool stopping);
+void conn_drain(struct conn *c);
+
+/* A reload made rt the worker's runtime (c still has an older one). */
+void conn_reloaded(struct conn *c, struct runtime *rt);
 
 /* The single teardown path: logs why (msg may be NULL) and frees. */
 void conn_close(struct conn *c, const char *msg);

@@ -100,3 +100,14 @@ runtime_unref(struct runtime *rt)
 	if (rt && atomic_fetch_sub(&rt->refs, 1) == 1)
 		runtime_free(rt);
 }
+
+struct edge_rt *
+runtime_edge_named(struct runtime *rt, const char *name)
+{
+	for (size_t i = 0; i < rt->cfg->n_edges; i++) {
+		const struct conf_edge *e = rt->cfg->edges[i];
+		if (!e->disabled && strcmp(e->sec.name, name) == 0)
+			return &rt->edges[i];
+	}
+	return NULL;
+}

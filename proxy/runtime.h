@@ -60,4 +60,8 @@ runtime_edge(struct runtime *rt, const struct conf_edge *e)
 	return &rt->edges[e->index];
 }
 
+/* The live edge called name in rt (not disabled by --edge), or NULL: a
+ * connection keeps its edge across a reload by name. */
+struct edge_rt *runtime_edge_named(struct runtime *rt, const char *name);
+
 #endif

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "chain.h"
 #include "config.h"
 #include "log.h"
 #include "runtime.h"
@@ -53,6 +54,8 @@ struct server {
 	uint64_t generation;
 	bool stopping;
 	int64_t stop_deadline;
+	int *stop_stage;                /* per edge of the runtime (chain.h) */
+	int stop_k, stop_max;           /* the stage draining now, the last */
 	struct event *sig_term, *sig_int, *sig_hup, *stop_timer;
 };
 
@@ -94,9 +97,17 @@ worker_call(struct worker_thread *wt, worker_fn fn, void *arg)
 }
 
 static int
-do_listen(struct worker_thread *wt, void *arg)
+do_listen_prepare(struct worker_thread *wt, void *arg)
 {
-	return worker_listen(&wt->w, arg, &wt->err);
+	return worker_listen_prepare(&wt->w, arg, &wt->err);
+}
+
+static int
+do_listen_abort(struct worker_thread *wt, void *arg)
+{
+	(void)arg;
+	worker_listen_abort(&wt->w);
+	return 0;
 }
 
 static int
@@ -106,11 +117,28 @@ do_swap(struct worker_thread *wt, void *arg)
 	return 0;
 }
 
+/* What a stop stage asks of a worker (chain.h). */
+struct stop_step {
+	const int *stage;
+	int k;
+	size_t count;           /* do_count's answer */
+};
+
 static int
 do_drain(struct worker_thread *wt, void *arg)
 {
-	(void)arg;
-	worker_drain(&wt->w);
+	struct stop_step *st = arg;
+
+	worker_drain(&wt->w, st->stage, st->k);
+	return 0;
+}
+
+static int
+do_count(struct worker_thread *wt, void *arg)
+{
+	struct stop_step *st = arg;
+
+	st->count = worker_conns_upto(&wt->w, st->stage, st->k);
 	return 0;
 }
 
@@ -269,17 +297,19 @@ reload(struct server *s)
 		free(log_dest);
 		return;
 	}
-	/* Worker 0 opens new addresses first: if it cannot, nothing has
-	 * changed anywhere and the old config keeps serving. */
+	/* Every worker opens the new addresses first, disabled: if one
+	 * cannot, they are closed again, nothing live has changed and the
+	 * old config keeps serving. Then each worker switches listeners and
+	 * runtime in one step (worker.c). */
 	for (int i = 0; i < s->n_workers; i++) {
-		if (worker_call(&s->wts[i], do_listen, rt) < 0) {
-			log_error("reload %s: %s", i == 0 ? "refused" :
-			    "incomplete", s->wts[i].err.msg);
-			if (i == 0) {
-				runtime_unref(rt);
-				free(log_dest);
-				return;
-			}
+		if (worker_call(&s->wts[i], do_listen_prepare, rt) < 0) {
+			log_error("reload refused: %s; still serving the "
+			    "previous config", s->wts[i].err.msg);
+			for (int j = 0; j < i; j++)
+				worker_call(&s->wts[j], do_listen_abort, NULL);
+			runtime_unref(rt);
+			free(log_dest);
+			return;
 		}
 	}
 	if (log_open(log_dest, fmt, &err) < 0)
@@ -304,6 +334,22 @@ conns_open(const struct server *s)
 }
 
 static void
+drain_stage(struct server *s, int k)
+{
+	struct stop_step st = { s->stop_stage, k, 0 };
+
+	s->stop_k = k;
+	for (int i = 0; i < s->n_workers; i++)
+		worker_call(&s->wts[i], do_drain, &st);
+}
+
+/*
+ * A chain in one process stops from the front (chain.h): the edges viewers
+ * reach stop accepting first, and an edge they forward to keeps serving
+ * until they have no connection left, then drains in turn. So a request
+ * the first edge has in flight still finds the second one.
+ */
+static void
 stop_check(evutil_socket_t fd, short what, void *arg)
 {
 	struct server *s = arg;
@@ -318,6 +364,18 @@ stop_check(evutil_socket_t fd, short what, void *arg)
 	if (clock_mono_ms() >= s->stop_deadline) {
 		log_warn("shutdown_timeout: closing %zu connections still busy", n);
 		event_base_loopexit(s->base, NULL);
+		return;
+	}
+	while (s->stop_k < s->stop_max) {
+		struct stop_step st = { s->stop_stage, s->stop_k, 0 };
+		size_t upto = 0;
+		for (int i = 0; i < s->n_workers; i++) {
+			worker_call(&s->wts[i], do_count, &st);
+			upto += st.count;
+		}
+		if (upto > 0)
+			break;
+		drain_stage(s, s->stop_k + 1);
 	}
 }
 
@@ -340,10 +398,14 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 	s->stopping = true;
 	log_info("%s: finishing requests in flight, then exiting",
 	    sig == SIGTERM ? "SIGTERM" : "SIGINT");
-	s->stop_deadline = clock_mono_ms() +
-	    s->wts[0].w.rt->cfg->global.shutdown_timeout_ms;
-	for (int i = 0; i < s->n_workers; i++)
-		worker_call(&s->wts[i], do_drain, NULL);
+	/* Every worker runs the same generation (reloads switch them all
+	 * before returning), so worker 0's config says the chain. */
+	const struct config *cfg = s->wts[0].w.rt->cfg;
+	s->stop_deadline = clock_mono_ms() + cfg->global.shutdown_timeout_ms;
+	s->stop_stage = xcalloc(cfg->n_edges ? cfg->n_edges : 1,
+	    sizeof(*s->stop_stage));
+	s->stop_max = chain_stop_stages(cfg, s->stop_stage);
+	drain_stage(s, 0);
 	struct timeval tv = { 0, 50 * 1000 };
 	s->stop_timer = event_new(s->base, -1, EV_PERSIST, stop_check, s);
 	event_add(s->stop_timer, &tv);
@@ -493,6 +555,7 @@ server_run(const char *config_path, const struct strlist *edges)
 	event_free(s.sig_hup);
 	if (s.stop_timer)
 		event_free(s.stop_timer);
+	free(s.stop_stage);
 	event_base_free(s.base);
 	log_info("stopped");
 	log_close();

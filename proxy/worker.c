@@ -52,8 +52,7 @@ accept_rest_over(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	w->accept_resting = false;
-	if (!w->draining)
-		listeners_enable(w, true);
+	listeners_enable(w, true);
 }
 
 /* An accept worked: if an episode of refusals was on, it is over. */
@@ -113,8 +112,9 @@ accept_cb(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *sa,
 
 	(void)lev;
 	accept_episode_end(w);
-	if (w->draining || (!l->fproxy &&
-	    l->edge_index >= w->rt->cfg->n_edges)) {
+	/* While stopping, the listeners still open are those of edges that
+	 * other edges of this process forward to: they accept. */
+	if (!l->fproxy && l->edge_index >= w->rt->cfg->n_edges) {
 		close(fd);
 		return;
 	}
@@ -157,8 +157,9 @@ listener_open(struct worker *w, struct listener *l, struct es_err *err)
 	} else {
 		return es_errf(err, "listen: '%s' is not an address", l->host);
 	}
+	/* Disabled until committed (worker_swap_runtime). */
 	unsigned flags = LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE |
-	    LEV_OPT_CLOSE_ON_EXEC;
+	    LEV_OPT_CLOSE_ON_EXEC | LEV_OPT_DISABLED;
 	if (w->n_workers > 1) {
 		/* Every worker binds the port (SO_REUSEPORT) and the kernel
 		 * spreads connections. SO_REUSEPORT would also let a second
@@ -219,20 +220,32 @@ listen_addrs(struct runtime *rt, const struct conf_listen **out, size_t *edge,
 	return n;
 }
 
+/*
+ * A reload changes listeners in two steps, so that a connection accepted
+ * at any moment is served by one generation only:
+ *
+ * prepare (worker_listen_prepare): open, disabled, every address the new
+ *   runtime needs that is not open yet. Nothing live changes; a failure
+ *   leaves the old config serving (worker_listen_abort closes them).
+ * commit (worker_swap_runtime): in one callback of this loop, so that no
+ *   accept runs in between, give each listener its edge index in the new
+ *   runtime, close those it no longer has, switch the runtime, and enable
+ *   the new listeners. Viewers that connect to a new address meanwhile
+ *   wait in its listen queue.
+ */
 int
-worker_listen(struct worker *w, struct runtime *rt, struct es_err *err)
+worker_listen_prepare(struct worker *w, struct runtime *rt, struct es_err *err)
 {
 	const struct conf_listen *addrs[256];
 	size_t edges[256];
 	size_t n = listen_addrs(rt, addrs, edges, ES_ARRAY_LEN(addrs));
-	struct listener *fresh = NULL, *l;
+	struct listener *l;
 
-	/* Phase one: open every address the old set lacks. If one fails,
-	 * nothing changes and the old config keeps serving. */
+	worker_listen_abort(w);
 	for (size_t i = 0; i < n; i++) {
 		const struct conf_listen *cl = addrs[i];
 		if (listener_find(w->listeners, cl->host, cl->port) ||
-		    listener_find(fresh, cl->host, cl->port))
+		    listener_find(w->pending, cl->host, cl->port))
 			continue;
 		l = xcalloc(1, sizeof(*l));
 		l->w = w;
@@ -241,17 +254,37 @@ worker_listen(struct worker *w, struct runtime *rt, struct es_err *err)
 		l->edge_index = SIZE_MAX;       /* not live yet */
 		if (listener_open(w, l, err) < 0) {
 			free(l);
-			while ((l = fresh) != NULL) {
-				fresh = l->next;
-				evconnlistener_free(l->lev);
-				free(l);
-			}
+			worker_listen_abort(w);
 			return -1;
 		}
-		l->next = fresh;
-		fresh = l;
+		l->next = w->pending;
+		w->pending = l;
 	}
-	/* Phase two: commit. */
+	return 0;
+}
+
+void
+worker_listen_abort(struct worker *w)
+{
+	struct listener *l;
+
+	while ((l = w->pending) != NULL) {
+		w->pending = l->next;
+		evconnlistener_free(l->lev);
+		free(l);
+	}
+}
+
+/* The commit step: listeners as rt wants them (see above). */
+static void
+listeners_commit(struct worker *w, struct runtime *rt)
+{
+	const struct conf_listen *addrs[256];
+	size_t edges[256];
+	size_t n = listen_addrs(rt, addrs, edges, ES_ARRAY_LEN(addrs));
+	struct listener *l, *fresh = w->pending;
+
+	w->pending = NULL;
 	while ((l = fresh) != NULL) {
 		fresh = l->next;
 		l->next = w->listeners;
@@ -261,6 +294,8 @@ worker_listen(struct worker *w, struct runtime *rt, struct es_err *err)
 		l->keep = false;
 	for (size_t i = 0; i < n; i++) {
 		l = listener_find(w->listeners, addrs[i]->host, addrs[i]->port);
+		if (l == NULL)
+			continue;       /* not prepared: cannot happen */
 		l->edge_index = edges[i];
 		l->fproxy = edges[i] == SIZE_MAX;
 		l->keep = true;
@@ -275,7 +310,8 @@ worker_listen(struct worker *w, struct runtime *rt, struct es_err *err)
 			pp = &l->next;
 		}
 	}
-	return 0;
+	if (!w->accept_resting && !w->draining)
+		listeners_enable(w, true);
 }
 
 /*
@@ -336,12 +372,16 @@ worker_init(struct worker *w, int index, int n_workers,
 	w->pools = xcalloc(w->n_pools ? w->n_pools : 1, sizeof(*w->pools));
 	for (size_t i = 0; i < w->n_pools; i++)
 		TAILQ_INIT(&w->pools[i].idle);
-	return worker_listen(w, rt, err);
+	if (worker_listen_prepare(w, rt, err) < 0)
+		return -1;
+	listeners_commit(w, rt);
+	return 0;
 }
 
 void
 worker_swap_runtime(struct worker *w, struct runtime *rt)
 {
+	listeners_commit(w, rt);
 	upstream_pool_flush(w);
 	free(w->pools);
 	runtime_unref(w->rt);
@@ -350,36 +390,71 @@ worker_swap_runtime(struct worker *w, struct runtime *rt)
 	w->pools = xcalloc(w->n_pools ? w->n_pools : 1, sizeof(*w->pools));
 	for (size_t i = 0; i < w->n_pools; i++)
 		TAILQ_INIT(&w->pools[i].idle);
-	/* Connections of the old config finish what they do, then close:
-	 * their next request would otherwise run on stale certificates. */
+	/* Connections are not closed: a keep-alive viewer may have a request
+	 * on its way. Each takes the new generation at its next request
+	 * (conn.c), or, when its edge is gone, closes after its next
+	 * response or once idle long enough. */
 	struct conn *c, *next;
 	for (c = TAILQ_FIRST(&w->conns); c; c = next) {
 		next = TAILQ_NEXT(c, link);
 		if (c->rt != rt)
-			conn_drain(c, false);
+			conn_reloaded(c, rt);
 	}
 }
 
-void
-worker_drain(struct worker *w)
+/* The stop stage of c's edge (chain.h); stage is indexed like the
+ * worker's runtime. A connection of an older generation is placed by its
+ * edge's name. */
+static int
+conn_stop_stage(struct worker *w, struct conn *c, const int *stage)
 {
-	struct listener *l;
+	if (c->rt == w->rt)
+		return stage[c->edge->conf->index];
+	struct edge_rt *e = runtime_edge_named(w->rt, c->edge->conf->sec.name);
+	return e ? stage[e->conf->index] : 0;
+}
 
-	w->draining = true;
-	while ((l = w->listeners) != NULL) {
-		w->listeners = l->next;
-		evconnlistener_free(l->lev);
-		free(l);
+void
+worker_drain(struct worker *w, const int *stage, int k)
+{
+	struct listener *l, **pp;
+
+	if (!w->draining) {
+		w->draining = true;
+		upstream_pool_flush(w);
+		/* A proxy tunnel shows no request boundary to wait for. */
+		while (!TAILQ_EMPTY(&w->fpconns))
+			fproxy_close(TAILQ_FIRST(&w->fpconns), "stopping");
 	}
-	upstream_pool_flush(w);
+	pp = &w->listeners;
+	while ((l = *pp) != NULL) {
+		if (l->fproxy || l->edge_index >= w->rt->cfg->n_edges ||
+		    stage[l->edge_index] <= k) {
+			*pp = l->next;
+			evconnlistener_free(l->lev);
+			free(l);
+		} else {
+			pp = &l->next;
+		}
+	}
 	struct conn *c, *next;
 	for (c = TAILQ_FIRST(&w->conns); c; c = next) {
 		next = TAILQ_NEXT(c, link);
-		conn_drain(c, true);
+		if (conn_stop_stage(w, c, stage) == k)
+			conn_drain(c);
 	}
-	/* A proxy tunnel shows no request boundary to wait for. */
-	while (!TAILQ_EMPTY(&w->fpconns))
-		fproxy_close(TAILQ_FIRST(&w->fpconns), "stopping");
+}
+
+size_t
+worker_conns_upto(struct worker *w, const int *stage, int k)
+{
+	size_t n = 0;
+	struct conn *c;
+
+	TAILQ_FOREACH(c, &w->conns, link)
+		if (conn_stop_stage(w, c, stage) <= k)
+			n++;
+	return n;
 }
 
 void
@@ -396,6 +471,7 @@ worker_free(struct worker *w)
 		evconnlistener_free(l->lev);
 		free(l);
 	}
+	worker_listen_abort(w);
 	upstream_pool_flush(w);
 	free(w->pools);
 	if (w->sweep)

@@ -55,6 +55,7 @@ struct worker {
 	struct evdns_base *dns;
 	struct runtime *rt;             /* current; each conn holds its own ref */
 	struct listener *listeners;
+	struct listener *pending;       /* opened for a reload, not live yet */
 	struct conn_list conns;
 	struct fpconn_list fpconns;     /* forward proxy clients */
 	atomic_size_t n_conns;          /* read by the main thread when stopping */
@@ -82,12 +83,24 @@ struct worker {
 
 int worker_init(struct worker *w, int index, int n_workers,
     struct event_base *base, struct runtime *rt, struct es_err *err);
-/* Open (or keep) the listeners rt's edges need; close the others. */
-int worker_listen(struct worker *w, struct runtime *rt, struct es_err *err);
-/* Switch to rt: new requests use it; idle connections of the old one close. */
+/* Reload, step one: open (disabled) the addresses rt needs that are not
+ * open yet. On failure nothing live has changed. */
+int worker_listen_prepare(struct worker *w, struct runtime *rt,
+    struct es_err *err);
+/* Close what worker_listen_prepare opened (the reload was refused). */
+void worker_listen_abort(struct worker *w);
+/* Reload, step two, at once: listeners and runtime switch to rt together.
+ * Connections are kept; each takes rt at its next request (conn.c). */
 void worker_swap_runtime(struct worker *w, struct runtime *rt);
-/* Stop accepting; close idle connections; busy ones close when done. */
-void worker_drain(struct worker *w);
+/*
+ * Stop, stage k (chain.h; stage is indexed like the worker's runtime's
+ * edges): close the listeners of the edges of stage <= k and of the
+ * forward proxy, and drain the connections of stage k (conn_drain). The
+ * edges of later stages keep serving what the drained ones forward.
+ */
+void worker_drain(struct worker *w, const int *stage, int k);
+/* Connections still open on edges of stage <= k. */
+size_t worker_conns_upto(struct worker *w, const int *stage, int k);
 void worker_free(struct worker *w);
 
 /* A fresh request id, unique within the process. */

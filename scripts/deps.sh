@@ -3,12 +3,13 @@
 #
 # Build: a C compiler, make, pkg-config and the -dev packages of OpenSSL 3,
 # libevent 2.1, inih and cmocka. Tests: curl, openssl (the CLI, as a client
-# only: edgesim itself never runs it) and node (the Node.js TLS fidelity test).
+# only: edgesim itself never runs it), node (the Node.js TLS fidelity test)
+# and wrk (load while reloading and stopping).
 # Pass extra package names as arguments to add them (scripts/bench does).
 set -eu
 
 pkgs=(build-essential pkg-config libssl-dev libevent-dev libinih-dev libcmocka-dev
-      curl openssl nodejs "$@")
+      curl openssl nodejs wrk "$@")
 
 missing=()
 for p in "${pkgs[@]}"; do
