@@ -55,6 +55,7 @@ deps_errors     := errors util
 deps_log        := log util
 deps_persona    := persona errors util
 deps_builtin    := builtin http util
+deps_chain      := chain $(deps_config)
 
 .PHONY: all check check-asan demo bench fuzz valgrind docs clean deps unit
 all: $(BIN)

@@ -28,8 +28,11 @@ up() {
     "$EDGESIM" scenario up "$@" >"$T/up.out" 2>"$T/up.err" &
     UP_PID=$!
     PIDS+=("$UP_PID")
-    for _ in $(seq 1 100); do
+    # Generous: on a loaded machine (sanitizers, two cores) starting
+    # the topology may take several seconds; the wait ends at "ready".
+    for _ in $(seq 1 600); do
         grep -q '^ready' "$T/up.out" && break
+        kill -0 "$UP_PID" 2>/dev/null || break
         sleep 0.1
     done
     if ! grep -q '^ready' "$T/up.out"; then
