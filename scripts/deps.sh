@@ -2,13 +2,14 @@
 # deps.sh - install the Debian packages edgesim needs, and only those missing.
 #
 # Build: a C compiler, make, pkg-config and the -dev packages of OpenSSL 3,
-# libevent 2.1, inih and cmocka. Tests: curl, openssl (the CLI, as a client
-# only: edgesim itself never runs it) and node (the Node.js TLS fidelity test).
+# libevent 2.1, inih, jansson (JSON: import and lint) and cmocka. Tests:
+# curl, openssl (the CLI, as a client only: edgesim itself never runs it)
+# and node (the Node.js TLS fidelity test).
 # Pass extra package names as arguments to add them (scripts/bench does).
 set -eu
 
 pkgs=(build-essential pkg-config libssl-dev libevent-dev libinih-dev libcmocka-dev
-      curl openssl nodejs "$@")
+      libjansson-dev curl openssl nodejs "$@")
 
 missing=()
 for p in "${pkgs[@]}"; do
