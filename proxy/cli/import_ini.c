@@ -220,7 +220,7 @@ write_standin(struct sbuf *b, const struct im_model *m,
 	sbuf_init(&t);
 	join(&t, &s->names);
 	lab_kv(b, "aliases", t.s, s->names.n > 1 ? "the origin's name, and the "
-	    "viewer Host names forwarded to it" : NULL);
+	    "viewer Host names forwarded to it" : "the origin's name");
 	sbuf_free(&t);
 	snprintf(v, sizeof(v), "lab:%s", s->hostname);
 	lab_kv(b, "cert", v, "the certificate the origin presents (assumed: "
