@@ -610,14 +610,11 @@ forward(struct walk *w, const struct conf_edge *e, const struct conf_host *h,
 	    &route);
 	if (o == NULL)
 		return 0;
-	size_t at = w->rq->n_hops;
 	size_t sl = strlen(w->rq->signature);
 	snprintf(w->rq->signature + sl, sizeof(w->rq->signature) - sl, "%s/%s>",
 	    e->sec.name, o->sec.name);
-	int64_t t = origin_hop(w, e, o, route ? route->pattern : NULL, host_hdr,
+	return origin_hop(w, e, o, route ? route->pattern : NULL, host_hdr,
 	    depth);
-	(void)at;
-	return t;
 }
 
 /* The viewer's request: TLS with SNI name, Host name, path. */
