@@ -15,7 +15,7 @@
 CC      ?= cc
 PKG     ?= pkg-config
 BUILD   ?= build
-PKGS    := openssl libevent libevent_openssl libevent_pthreads inih
+PKGS    := openssl libevent libevent_openssl libevent_pthreads inih jansson
 
 # snprintf truncation is how this code bounds untrusted strings, on purpose:
 # gcc's guess that it "may truncate" is noise here.
@@ -27,14 +27,18 @@ WARN    += -Werror
 endif
 OPT     ?= -O2 -g
 SAN     ?=
-CFLAGS_ALL  = -std=c11 -D_GNU_SOURCE $(OPT) $(SAN) $(WARN) -MMD -MP \
+CFLAGS_ALL  = -std=c11 -D_GNU_SOURCE -Iproxy $(OPT) $(SAN) $(WARN) -MMD -MP \
               $(shell $(PKG) --cflags $(PKGS)) $(CFLAGS)
 LDLIBS_ALL  = $(SAN) $(shell $(PKG) --libs $(PKGS)) -lpthread $(LDFLAGS) $(LDLIBS)
 CMOCKA_CFLAGS = $(shell $(PKG) --cflags cmocka)
 CMOCKA_LIBS   = $(shell $(PKG) --libs cmocka)
 
 SRCS    := $(wildcard proxy/*.c)
-OBJS    := $(patsubst proxy/%.c,$(BUILD)/obj/%.o,$(SRCS))
+# One-shot commands (import, lint) live in proxy/cli/, outside the daemon's
+# rooms; they link into the same binary.
+CLI_SRCS := $(wildcard proxy/cli/*.c)
+OBJS    := $(patsubst proxy/%.c,$(BUILD)/obj/%.o,$(SRCS)) \
+           $(patsubst proxy/cli/%.c,$(BUILD)/obj/cli/%.o,$(CLI_SRCS))
 LIBOBJS := $(filter-out $(BUILD)/obj/main.o,$(OBJS))
 BIN     := $(BUILD)/edgesim
 
@@ -56,6 +60,10 @@ deps_log        := log util
 deps_persona    := persona errors util
 deps_builtin    := builtin http util
 deps_chain      := chain $(deps_config)
+deps_import     := cli/import cli/import_model cli/import_cloudfront \
+                   cli/import_akamai cli/import_ini cli/json_path \
+                   cli/lint cli/lint_report $(deps_config) route errors
+deps_lint       := $(deps_import)
 
 .PHONY: all check check-asan demo bench fuzz valgrind docs clean deps unit
 all: $(BIN)
@@ -63,10 +71,13 @@ all: $(BIN)
 $(BUILD)/obj/%.o: proxy/%.c | $(BUILD)/obj
 	$(CC) $(CFLAGS_ALL) -c -o $@ $<
 
+$(BUILD)/obj/cli/%.o: proxy/cli/%.c | $(BUILD)/obj/cli
+	$(CC) $(CFLAGS_ALL) -c -o $@ $<
+
 $(BIN): $(OBJS)
 	$(CC) -o $@ $^ $(LDLIBS_ALL)
 
-$(BUILD)/obj $(BUILD)/tests:
+$(BUILD)/obj $(BUILD)/obj/cli $(BUILD)/tests:
 	mkdir -p $@
 
 # $(call unit_objs,test_name) -> the module objects that test links.

@@ -10,6 +10,8 @@
 #include <unistd.h>
 
 #include "certs.h"
+#include "cli/import.h"
+#include "cli/lint.h"
 #include "config.h"
 #include "config_keys.h"
 #include "explain.h"
@@ -44,6 +46,18 @@ usage(FILE *f)
 	    "                                reproduce an incident, and its fix\n"
 	    "  explain  REF [-c FILE | --log FILE]\n"
 	    "                                the story behind an error reference\n"
+	    "  import   [--akamai RULES.json [--akamai-hostnames H.json]]\n"
+	    "           [--cloudfront DIST.json [--cloudfront-cert PEM|ACM.json]\n"
+	    "           [--origin-request-policy P.json] [--cname NAME]]\n"
+	    "           [--origin ID=HOST:PORT|ID=cloudfront] "
+	    "[--origin-delay ID=DURATION]\n"
+	    "           [--port-base N | --ports P1,P2,...] [--pki DIR] "
+	    "[--log FILE] [-o FILE]\n"
+	    "                                your CDN's JSON -> an edgesim chain "
+	    "(docs/import.md)\n"
+	    "  lint     [-c FILE | import options] [--json]\n"
+	    "                                predict every hop's outcome; exit 1 "
+	    "when one fails\n"
 	    "  version                       print the version\n"
 	    "\n"
 	    "FILE defaults to " DEFAULT_CONFIG ". Exit status: 0 success, 1 a "
@@ -369,6 +383,10 @@ main(int argc, char **argv)
 		return cmd_explain(argc - 2, argv + 2);
 	if (strcmp(cmd, "probe") == 0)
 		return cmd_probe(argc - 2, argv + 2);
+	if (strcmp(cmd, "import") == 0)
+		return import_main(argc - 2, argv + 2);
+	if (strcmp(cmd, "lint") == 0)
+		return lint_main(argc - 2, argv + 2);
 	if (strcmp(cmd, "config-doc") == 0)
 		return cmd_config_doc();
 	if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {

@@ -2,14 +2,15 @@
 # deps.sh - install the Debian packages edgesim needs, and only those missing.
 #
 # Build: a C compiler, make, pkg-config and the -dev packages of OpenSSL 3,
-# libevent 2.1, inih and cmocka. Tests: curl, openssl (the CLI, as a client
-# only: edgesim itself never runs it), node (the Node.js TLS fidelity test)
-# and wrk (load while reloading and stopping).
+# libevent 2.1, inih, jansson (JSON: import and lint) and cmocka. Tests:
+# curl, openssl (the CLI, as a client only: edgesim itself never runs it),
+# node (the Node.js TLS fidelity test) and wrk (load while reloading and
+# stopping).
 # Pass extra package names as arguments to add them (scripts/bench does).
 set -eu
 
 pkgs=(build-essential pkg-config libssl-dev libevent-dev libinih-dev libcmocka-dev
-      curl openssl nodejs wrk "$@")
+      libjansson-dev curl openssl nodejs wrk "$@")
 
 missing=()
 for p in "${pkgs[@]}"; do
