@@ -177,7 +177,7 @@ conn_close(struct conn *c, const char *msg)
 }
 
 /* Close with an RST instead of a FIN. */
-static void
+void
 conn_reset(struct conn *c)
 {
 	struct linger lg = { 1, 0 };

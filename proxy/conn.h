@@ -66,6 +66,9 @@ struct conn_req {
 	/* response, origin -> viewer */
 	bool resp_started;              /* a byte of the response was queued */
 	bool resp_head_done;
+	int64_t resp_queued;            /* bytes of the final response queued
+	                                   to the viewer (head and body) */
+	int n_interim;                  /* 1xx responses passed on */
 	int status;
 	enum http_body resp_body;
 	int64_t resp_left;
@@ -115,6 +118,9 @@ struct conn {
 };
 
 #define CONN_HIGH_WATER (256 * 1024)
+/* Interim (1xx) responses passed on per request, at most: an origin that
+ * sends more is broken (or hostile); nginx and HAProxy also bound them. */
+#define FORWARD_MAX_INTERIM 8
 /* When a stop or a reload closes a connection between requests: how long
  * it stays open for a request the viewer may already have sent. */
 #define CONN_CLOSE_GRACE_MS 1000
@@ -175,6 +181,8 @@ void conn_flush_soon(struct bufferevent *bev);
 void conn_add_persona_headers(struct conn *c, struct evbuffer *out);
 void conn_add_connection_header(struct conn *c, struct evbuffer *out);
 void conn_log_request(struct conn *c);
+/* Close with an RST: a response that broke after bytes of it left. */
+void conn_reset(struct conn *c);
 
 static inline const struct conf_global *
 conn_glob(const struct conn *c)

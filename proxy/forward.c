@@ -14,6 +14,7 @@
 
 #include <event2/buffer.h>
 #include <event2/bufferevent_ssl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -398,7 +399,63 @@ build_response_head(struct conn *c, const struct http_response *res,
 	conn_add_s(out, "\r\n");
 }
 
-/* Parse the origin's response head (skipping 1xx interim responses). */
+/*
+ * The origin's answer cannot be relayed (a malformed head, or a body whose
+ * framing broke): one origin record, then the viewer learns it the only
+ * way it still can. Nothing of the final response has left yet (it is all
+ * still in the viewer's output buffer, where it is taken back): a 502 page
+ * of the persona. Part of it has left: the viewer holds a head and part of
+ * a body, and an HTTP/1.1 connection can only say "incomplete" by
+ * breaking, so it is reset, and the log says what the viewer really got.
+ */
+static enum conn_step
+response_failed(struct conn *c, enum es_code code, int status, const char *sub,
+    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+static enum conn_step
+response_failed(struct conn *c, enum es_code code, int status, const char *sub,
+    const char *fmt, ...)
+{
+	struct conn_req *r = c->req;
+	struct evbuffer *out = bufferevent_get_output(c->bev);
+	struct upstream_failure f;
+	va_list ap;
+
+	memset(&f, 0, sizeof(f));
+	f.code = code;
+	snprintf(f.sub, sizeof(f.sub), "%s", sub ? sub : "");
+	va_start(ap, fmt);
+	vsnprintf(f.detail, sizeof(f.detail), fmt, ap);
+	va_end(ap);
+	upstream_log_failure(c->up, &f);
+	upstream_free(c->up);
+	c->up = NULL;
+	size_t queued = evbuffer_get_length(out);
+	if (!r->resp_head_done || queued >= (size_t)r->resp_queued) {
+		/* Take back what was queued of this response (earlier bytes,
+		 * a pipelined answer or a 1xx, stay). */
+		if (r->resp_head_done && r->resp_queued > 0) {
+			struct evbuffer *keep = evbuffer_new();
+			evbuffer_remove_buffer(out, keep, queued - r->resp_queued);
+			evbuffer_drain(out, evbuffer_get_length(out));
+			evbuffer_add_buffer(out, keep);
+			evbuffer_free(keep);
+		}
+		r->resp_head_done = false;
+		r->bytes_out = 0;
+		return conn_respond_error(c, code, status, f.sub, f.detail, true);
+	}
+	r->code = code;
+	snprintf(r->sub, sizeof(r->sub), "%s", f.sub);
+	snprintf(r->detail, sizeof(r->detail), "%s; the viewer had %lld bytes "
+	    "of the %d response: its connection was reset", f.detail,
+	    (long long)(r->resp_queued - (int64_t)queued), r->status);
+	conn_log_request(c);
+	conn_reset(c);
+	return CONN_STEP_CLOSED;
+}
+
+/* Parse the origin's response head (passing 1xx interim responses on). */
 static enum conn_step
 read_response_head(struct conn *c)
 {
@@ -420,23 +477,28 @@ read_response_head(struct conn *c)
 		    r->is_head, res, &head_len);
 		if (pr == HTTP_INCOMPLETE)
 			return CONN_STEP_WAIT;
-		if (pr != HTTP_OK) {
-			struct upstream_failure f;
-			memset(&f, 0, sizeof(f));
-			f.code = ES_ERR_BAD_RESPONSE;
-			snprintf(f.sub, sizeof(f.sub), "%s", http_result_str(pr));
-			snprintf(f.detail, sizeof(f.detail), "the origin's response "
-			    "head is malformed: %s", http_result_str(pr));
-			upstream_log_failure(c->up, &f);
-			upstream_free(c->up);
-			c->up = NULL;
-			return conn_respond_error(c, ES_ERR_BAD_RESPONSE, 502, f.sub,
-			    f.detail, true);
-		}
+		if (pr == HTTP_ERR_HEAD_TOO_LARGE ||
+		    pr == HTTP_ERR_TOO_MANY_HEADERS)
+			return response_failed(c, ES_ERR_BAD_RESPONSE, 502,
+			    "response_head_too_large", "the origin's response "
+			    "head is larger than max_header_size (%zu bytes) or "
+			    "has more than %d header fields", max,
+			    HTTP_MAX_HEADERS);
+		if (pr != HTTP_OK)
+			return response_failed(c, ES_ERR_BAD_RESPONSE, 502,
+			    http_result_str(pr), "the origin's response head is "
+			    "malformed: %s", http_result_str(pr));
+		if (res->status == 101)
+			return response_failed(c, ES_ERR_BAD_RESPONSE, 502,
+			    "unexpected_101", "the origin switched protocols "
+			    "(101), which the edge never asks for");
 		if (res->status >= 100 && res->status < 200) {
-			/* 101 cannot happen: Upgrade is not forwarded. */
-			if (res->status != 101)
-				build_response_head(c, res, out);
+			if (++r->n_interim > FORWARD_MAX_INTERIM)
+				return response_failed(c, ES_ERR_BAD_RESPONSE,
+				    502, "too_many_interim", "the origin sent "
+				    "more than %d interim (1xx) responses",
+				    FORWARD_MAX_INTERIM);
+			build_response_head(c, res, out);
 			evbuffer_drain(in, head_len);
 			continue;
 		}
@@ -447,7 +509,9 @@ read_response_head(struct conn *c)
 		http_chunked_init(&r->resp_chunked);
 		if (res->body == HTTP_BODY_UNTIL_CLOSE)
 			c->close_after = true;  /* only EOF can end it */
+		size_t before = evbuffer_get_length(out);
 		build_response_head(c, res, out);
+		r->resp_queued = (int64_t)(evbuffer_get_length(out) - before);
 		evbuffer_drain(in, head_len);
 		r->resp_head_done = true;
 		r->resp_started = true;
@@ -468,18 +532,37 @@ forward_response(struct conn *c)
 		if (s != CONN_STEP_AGAIN)
 			return s;
 	}
-	int rc = relay_body(bufferevent_get_input(c->up->bev), out,
-	    r->resp_body, &r->resp_left, &r->resp_chunked, &r->bytes_out);
-	if (rc < 0) {
-		r->code = ES_ERR_BAD_RESPONSE;
-		snprintf(r->detail, sizeof(r->detail), "malformed chunked "
-		    "response body from the origin");
-		conn_log_request(c);
-		conn_close(c, NULL);
-		return CONN_STEP_CLOSED;
-	}
+	struct evbuffer *in = bufferevent_get_input(c->up->bev);
+	int64_t before = r->bytes_out;
+	int rc = relay_body(in, out, r->resp_body, &r->resp_left,
+	    &r->resp_chunked, &r->bytes_out);
+	r->resp_queued += r->bytes_out - before;
+	if (rc < 0)
+		return response_failed(c, ES_ERR_BAD_RESPONSE, 502, "bad_chunk",
+		    "the origin's chunked body is malformed (a bad chunk size "
+		    "or framing) after %lld body bytes",
+		    (long long)r->bytes_out);
 	if (rc == 1) {
 		bool reusable = r->resp_keep_alive && r->body_done;
+		if (evbuffer_get_length(in) > 0) {
+			/* Bytes after the end of the body: the origin's
+			 * framing and ours disagree. */
+			if (evbuffer_get_length(out) >= (size_t)r->resp_queued)
+				return response_failed(c, ES_ERR_BAD_RESPONSE,
+				    502, "excess_body", "the origin sent more "
+				    "body than its framing announced (%zu bytes "
+				    "more)", evbuffer_get_length(in));
+			/* The viewer has the whole response as framed: it
+			 * stands; the connection does not go on. */
+			r->code = ES_ERR_BAD_RESPONSE;
+			snprintf(r->sub, sizeof(r->sub), "excess_body");
+			snprintf(r->detail, sizeof(r->detail), "the origin sent "
+			    "more body than its framing announced; the viewer "
+			    "got the response as framed, then the connection "
+			    "closed");
+			c->close_after = true;
+			reusable = false;
+		}
 		conn_flush_soon(c->bev);
 		return conn_request_done(c, reusable);
 	}
@@ -553,14 +636,20 @@ forward_up_event(struct bufferevent *bev, short what, void *arg)
 		    !r->body_done));
 		return;
 	}
-	/* Mid-body: the viewer got a head and part of a body; all it can
-	 * learn now is that the connection ends early. */
-	r->code = (what & BEV_EVENT_TIMEOUT) ? ES_ERR_READ_TIMEOUT :
-	    ES_ERR_READ_ERROR;
-	snprintf(r->detail, sizeof(r->detail), "the origin connection %s "
-	    "in the middle of the response body", (what & BEV_EVENT_TIMEOUT) ?
-	    "timed out" : "broke");
-	conn_log_request(c);
-	conn_close(c, NULL);
+	/* Mid-body: the head (and maybe part of the body) is queued or
+	 * sent; response_failed decides which the viewer gets. */
+	if (what & BEV_EVENT_TIMEOUT)
+		response_failed(c, ES_ERR_READ_TIMEOUT, 0, NULL, "the origin sent "
+		    "nothing within read_timeout in the middle of the response "
+		    "body");
+	else if ((what & BEV_EVENT_EOF) && !(what & BEV_EVENT_ERROR))
+		response_failed(c, ES_ERR_BAD_RESPONSE, 502, "truncated_body",
+		    "the origin closed the connection before the end of the "
+		    "body its framing announced (%lld body bytes came)",
+		    (long long)r->bytes_out);
+	else
+		response_failed(c, ES_ERR_READ_ERROR, 0, NULL, "the origin "
+		    "connection broke in the middle of the response body%s%s",
+		    EVUTIL_SOCKET_ERROR() ? ": " : "",
+		    EVUTIL_SOCKET_ERROR() ? strerror(EVUTIL_SOCKET_ERROR()) : "");
 }
-

@@ -400,15 +400,16 @@ check_log_since 0 "origin down: the origin record names the refused connect" \
 served "an origin that is down"
 
 # truncate: the head promised 1000 bytes, 10 came, then FIN. The viewer
-# already has a 200 head; all it can learn is that the body ends early.
+# already has a 200 head; all it can learn is that the body ends early,
+# and its connection is reset so that no client can take it as complete.
 m=$(log_mark)
 body=$(ecurl www.example.com "$AP" /bad/truncate/x)
 rc=$?
-check_eq "origin truncate: the viewer sees a truncated body (curl exit 18)" 18 "$rc"
+check_eq "origin truncate: the viewer's connection is reset mid-body (curl exit 56)" 56 "$rc"
 check_eq "origin truncate: the head was the origin's 200" 200 "$(status)"
 check_eq "origin truncate: the 10 bytes that came are relayed" 0123456789 "$body"
-check_log_since "$m" "origin truncate: the request record says ERR_READ_ERROR" \
-    'request ref=[^ ]+ .*path=/bad/truncate/x .*status=200 code=ERR_READ_ERROR'
+check_log_since "$m" "origin truncate: the request record says ERR_BAD_RESPONSE truncated_body" \
+    'request ref=[^ ]+ .*path=/bad/truncate/x .*status=200 code=ERR_BAD_RESPONSE sub=truncated_body .*connection was reset'
 served "an origin that truncates its body"
 
 # slowbody: a head and one chunk, then silence. read_timeout (1s) applies
@@ -418,7 +419,7 @@ start=$(date +%s%N)
 body=$(ecurl www.example.com "$AP" /bad/slowbody/x)
 rc=$?
 ms=$(( ($(date +%s%N) - start) / 1000000 ))
-check_eq "origin slowbody: the viewer's chunked body ends early (curl exit 18)" 18 "$rc"
+check_eq "origin slowbody: the viewer's chunked body ends early, reset (curl exit 56)" 56 "$rc"
 check_eq "origin slowbody: the chunk that came is relayed" hello "$body"
 check_eq "origin slowbody: cut after read_timeout (1s) (${ms}ms)" yes \
     "$([ "$ms" -ge 900 ] && [ "$ms" -lt 3000 ] && echo yes)"

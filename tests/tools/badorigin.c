@@ -11,6 +11,13 @@
  *   truncate   send a head promising 1000 bytes, send 10, close
  *   slowbody   send a head and a chunk, then hang
  *   ok         a well-formed answer: 200 with body "ok" (a plain HTTP server)
+ *   badchunk   a chunked head and an invalid chunk size, in one write
+ *   latechunk  a chunked head and a good chunk; 300 ms later an invalid
+ *              chunk size
+ *   excess     Content-Length: 2 and 7 body bytes, in one write
+ *   interim    twenty "100 Continue" interim responses, then a 200
+ *   switch     "101 Switching Protocols", never asked for
+ *   bighead    a response head of 64 KiB
  *
  * Plain TCP only (edgesim's origins with tls = off). Exits after
  * --seconds S (default 120) so that a forgotten one cannot linger.
@@ -64,6 +71,53 @@ serve(int fd, const char *mode)
 		    "chunked\r\n\r\n5\r\nhello\r\n";
 		(void)!write(fd, h, sizeof(h) - 1);
 		/* keep fd open: the caller's timeout must fire */
+	} else if (strcmp(mode, "badchunk") == 0) {
+		static const char r[] = "HTTP/1.1 200 OK\r\nTransfer-Encoding: "
+		    "chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n";
+		(void)!write(fd, r, sizeof(r) - 1);
+		usleep(200 * 1000);
+		close(fd);
+	} else if (strcmp(mode, "latechunk") == 0) {
+		static const char h[] = "HTTP/1.1 200 OK\r\nTransfer-Encoding: "
+		    "chunked\r\n\r\n5\r\nhello\r\n";
+		(void)!write(fd, h, sizeof(h) - 1);
+		usleep(300 * 1000);
+		(void)!write(fd, "zz\r\n", 4);
+		usleep(200 * 1000);
+		close(fd);
+	} else if (strcmp(mode, "excess") == 0) {
+		static const char r[] = "HTTP/1.1 200 OK\r\nContent-Length: 2"
+		    "\r\n\r\nokEXTRA";
+		(void)!write(fd, r, sizeof(r) - 1);
+		usleep(200 * 1000);
+		close(fd);
+	} else if (strcmp(mode, "interim") == 0) {
+		char r[2048];
+		size_t n = 0;
+		for (int i = 0; i < 20; i++)
+			n += (size_t)snprintf(r + n, sizeof(r) - n,
+			    "HTTP/1.1 100 Continue\r\n\r\n");
+		n += (size_t)snprintf(r + n, sizeof(r) - n, "HTTP/1.1 200 OK\r\n"
+		    "Content-Length: 2\r\n\r\nok");
+		(void)!write(fd, r, n);
+		usleep(200 * 1000);
+		close(fd);
+	} else if (strcmp(mode, "switch") == 0) {
+		static const char r[] = "HTTP/1.1 101 Switching Protocols\r\n"
+		    "Upgrade: websocket\r\nConnection: Upgrade\r\n\r\n";
+		(void)!write(fd, r, sizeof(r) - 1);
+		usleep(200 * 1000);
+		close(fd);
+	} else if (strcmp(mode, "bighead") == 0) {
+		static char r[70000];
+		size_t n = (size_t)snprintf(r, sizeof(r), "HTTP/1.1 200 OK\r\n");
+		for (int i = 0; n + 1100 < 66000; i++)
+			n += (size_t)snprintf(r + n, sizeof(r) - n, "X-Big-%d: %01000d\r\n",
+			    i, 0);
+		n += (size_t)snprintf(r + n, sizeof(r) - n, "Content-Length: 2\r\n\r\nok");
+		(void)!write(fd, r, n);
+		usleep(200 * 1000);
+		close(fd);
 	}
 	/* hang: keep fd open, never answer */
 }
