@@ -39,7 +39,7 @@ SRCS    := $(wildcard proxy/*.c)
 CLI_SRCS := $(wildcard proxy/cli/*.c)
 OBJS    := $(patsubst proxy/%.c,$(BUILD)/obj/%.o,$(SRCS)) \
            $(patsubst proxy/cli/%.c,$(BUILD)/obj/cli/%.o,$(CLI_SRCS))
-LIBOBJS := $(filter-out $(BUILD)/obj/main.o,$(OBJS))
+LIBOBJS := $(filter-out $(BUILD)/obj/cli/main.o,$(OBJS))
 BIN     := $(BUILD)/edgesim
 
 # Each unit test links its own module plus the few it cannot live without;

@@ -2,9 +2,9 @@
  * conn.c - a viewer connection in mode = http: TLS handshake, request
  * parsing, host and route choice, built-in origins, keep-alive, errors as
  * persona pages, timers, and one log record per request. What happens
- * between the edge and an origin is forward.c's.
+ * between the edge and an origin is conn_origin.c's.
  */
-#include "conn.h"
+#include "conn_private.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -24,8 +24,6 @@
 #include "persona.h"
 #include "resolve.h"
 #include "route.h"
-#include "forward.h"
-#include "tunnel.h"
 #include "worker.h"
 
 #define CONN_MAX_HOPS 10
@@ -109,6 +107,49 @@ log_tls_failure(struct conn *c, const char *reason)
 	log_end(&rec);
 }
 
+/*
+ * Request states are reused through the worker's free list rather than
+ * allocated for each request (conn_req_get / conn_req_put).
+ */
+/* Enough to serve a burst without allocating, not a hoard. */
+#define REQ_FREE_MAX 256
+
+struct conn_req *
+conn_req_get(struct worker *w)
+{
+	struct conn_req *r = w->req_free;
+
+	if (r == NULL)
+		return xcalloc(1, sizeof(*r));
+	w->req_free = r->next_free;
+	w->n_req_free--;
+	memset(r, 0, sizeof(*r));
+	return r;
+}
+
+void
+conn_req_put(struct worker *w, struct conn_req *r)
+{
+	if (w->n_req_free >= REQ_FREE_MAX) {
+		free(r);
+		return;
+	}
+	r->next_free = w->req_free;
+	w->req_free = r;
+	w->n_req_free++;
+}
+
+void
+conn_free_spares(struct worker *w)
+{
+	while (w->req_free) {
+		struct conn_req *r = w->req_free;
+		w->req_free = r->next_free;
+		free(r);
+	}
+	w->n_req_free = 0;
+}
+
 /* --- teardown --- */
 
 /*
@@ -129,7 +170,7 @@ req_release(struct conn *c)
 	if (r->builtin.body)
 		evbuffer_free(r->builtin.body);
 	c->req = NULL;
-	worker_req_put(c->w, r);
+	conn_req_put(c->w, r);
 }
 
 /*
@@ -170,7 +211,8 @@ conn_close(struct conn *c, const char *msg)
 		c->bev = NULL;
 	}
 	tls_hello_free(&c->hello);
-	worker_conn_removed(c->w, c);
+	TAILQ_REMOVE(&c->w->conns, c, link);
+	c->w->n_conns--;
 	runtime_unref(c->rt);
 	c->magic = 0;
 	free(c);
@@ -194,7 +236,7 @@ new_request(struct conn *c)
 	int64_t now_wall = clock_wall_ms();
 
 	req_release(c);
-	struct conn_req *r = c->req = worker_req_get(c->w);
+	struct conn_req *r = c->req = conn_req_get(c->w);
 	r->id = worker_next_id(c->w);
 	r->t_start = clock_mono_ms();
 	r->status = 0;
@@ -576,7 +618,7 @@ read_head(struct conn *c)
 	r->body_done = req->body == HTTP_BODY_NONE;
 	http_chunked_init(&r->chunked);
 
-	if (forward_via_hops(req) >= CONN_MAX_HOPS) {
+	if (conn_origin_via_hops(req) >= CONN_MAX_HOPS) {
 		evbuffer_drain(in, head_len);
 		return conn_respond_error(c, ES_ERR_LOOP_DETECTED, 0, NULL,
 		    "the request already passed through 10 proxies (Via); "
@@ -614,9 +656,9 @@ read_head(struct conn *c)
 		evbuffer_drain(in, head_len);
 		return CONN_STEP_AGAIN;
 	}
-	forward_build_head(c, req);
+	conn_origin_build_head(c, req);
 	evbuffer_drain(in, head_len);
-	return forward_start(c);
+	return conn_origin_start(c);
 }
 
 /* --- viewer side callbacks --- */
@@ -635,11 +677,11 @@ conn_pump(struct conn *c)
 			s = builtin_step(c);
 			break;
 		case CONN_PROXYING:
-			s = forward_request_body(c);
+			s = conn_origin_request_body(c);
 			if (s == CONN_STEP_WAIT && c->up && !c->up_paused &&
 			    evbuffer_get_length(bufferevent_get_input(
 			    c->up->bev)) > 0)
-				s = forward_response(c);
+				s = conn_origin_response(c);
 			break;
 		default:
 			return CONN_STEP_WAIT;
@@ -709,7 +751,7 @@ conn_write(struct bufferevent *bev, void *arg)
 	if (c->up_paused && c->up) {
 		c->up_paused = false;
 		bufferevent_enable(c->up->bev, EV_READ);
-		conn_after_step(c, forward_response(c));
+		conn_after_step(c, conn_origin_response(c));
 	}
 }
 
@@ -792,7 +834,7 @@ handshake_done(struct conn *c)
 	tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
 	bufferevent_set_timeouts(c->bev, NULL, &tv);
 	if (c->edge->conf->mode == EDGE_MODE_TCP) {
-		tunnel_start(c);
+		conn_tunnel_start(c);
 		return;
 	}
 	c->state = CONN_READ_HEAD;
@@ -889,7 +931,7 @@ conn_event(struct bufferevent *bev, short what, void *arg)
 	conn_close(c, NULL);
 }
 
-void
+static void
 conn_timeout(struct conn *c)
 {
 	switch (c->state) {
@@ -986,7 +1028,8 @@ conn_accept(struct worker *w, struct edge_rt *edge, int fd,
 	c->t_accept = clock_mono_ms();
 	resolve_addr_text(sa, c->peer, sizeof(c->peer));
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	worker_conn_added(w, c);
+	TAILQ_INSERT_TAIL(&w->conns, c, link);
+	w->n_conns++;
 
 	SSL *ssl = tls_server_ssl_new(&edge->tls, &c->hello);
 	if (ssl == NULL) {
@@ -1016,4 +1059,36 @@ conn_accept(struct worker *w, struct edge_rt *edge, int fd,
 	bufferevent_setwatermark(c->bev, EV_WRITE, CONN_HIGH_WATER / 2, 0);
 	bufferevent_setcb(c->bev, conn_read, conn_write, conn_event, c);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+}
+
+struct conn *
+conn_next(struct conn *c)
+{
+	return TAILQ_NEXT(c, link);
+}
+
+const struct edge_rt *
+conn_edge(const struct conn *c)
+{
+	return c->edge;
+}
+
+const struct runtime *
+conn_runtime(const struct conn *c)
+{
+	return c->rt;
+}
+
+void
+conn_sweep(struct worker *w, int64_t now)
+{
+	struct conn *c, *next;
+
+	for (c = TAILQ_FIRST(&w->conns); c; c = next) {
+		next = TAILQ_NEXT(c, link);
+		if (c->deadline_ms && now >= c->deadline_ms) {
+			c->deadline_ms = 0;
+			conn_timeout(c);        /* may close c, never next */
+		}
+	}
 }

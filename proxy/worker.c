@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 #include "conn.h"
-#include "fproxy.h"
+#include "forward_proxy.h"
 #include "log.h"
 #include "upstream.h"
 
@@ -130,7 +130,7 @@ accept_cb(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *sa,
 		return;
 	}
 	if (l->fproxy)
-		fproxy_accept(w, fd, sa);
+		forward_proxy_accept(w, fd, sa);
 	else
 		conn_accept(w, &w->rt->edges[l->edge_index], fd, sa, salen);
 }
@@ -316,28 +316,18 @@ listeners_commit(struct worker *w, struct runtime *rt)
 
 /*
  * Connection deadlines (header, idle, an origin's delay) are checked by
- * one sweep every SWEEP_MS rather than by a timer event per connection:
- * no event to add and delete per request, and 136 bytes less for every
- * idle connection. A deadline fires up to SWEEP_MS late.
+ * one sweep every SWEEP_MS rather than by a timer event per connection
+ * (conn_sweep): no event to add and delete per request, and less memory
+ * for every idle connection. A deadline fires up to SWEEP_MS late.
  */
 #define SWEEP_MS 100
 
 static void
 sweep_cb(evutil_socket_t fd, short what, void *arg)
 {
-	struct worker *w = arg;
-	int64_t now = clock_mono_ms();
-	struct conn *c, *next;
-
 	(void)fd;
 	(void)what;
-	for (c = TAILQ_FIRST(&w->conns); c; c = next) {
-		next = TAILQ_NEXT(c, link);
-		if (c->deadline_ms && now >= c->deadline_ms) {
-			c->deadline_ms = 0;
-			conn_timeout(c);        /* may close c, never next */
-		}
-	}
+	conn_sweep(arg, clock_mono_ms());
 }
 
 int
@@ -396,8 +386,8 @@ worker_swap_runtime(struct worker *w, struct runtime *rt)
 	 * response or once idle long enough. */
 	struct conn *c, *next;
 	for (c = TAILQ_FIRST(&w->conns); c; c = next) {
-		next = TAILQ_NEXT(c, link);
-		if (c->rt != rt)
+		next = conn_next(c);
+		if (conn_runtime(c) != rt)
 			conn_reloaded(c, rt);
 	}
 }
@@ -408,9 +398,11 @@ worker_swap_runtime(struct worker *w, struct runtime *rt)
 static int
 conn_stop_stage(struct worker *w, struct conn *c, const int *stage)
 {
-	if (c->rt == w->rt)
-		return stage[c->edge->conf->index];
-	struct edge_rt *e = runtime_edge_named(w->rt, c->edge->conf->sec.name);
+	const struct edge_rt *ce = conn_edge(c);
+
+	if (conn_runtime(c) == w->rt)
+		return stage[ce->conf->index];
+	struct edge_rt *e = runtime_edge_named(w->rt, ce->conf->sec.name);
 	return e ? stage[e->conf->index] : 0;
 }
 
@@ -424,7 +416,7 @@ worker_drain(struct worker *w, const int *stage, int k)
 		upstream_pool_flush(w);
 		/* A proxy tunnel shows no request boundary to wait for. */
 		while (!TAILQ_EMPTY(&w->fpconns))
-			fproxy_close(TAILQ_FIRST(&w->fpconns), "stopping");
+			forward_proxy_close(TAILQ_FIRST(&w->fpconns), "stopping");
 	}
 	pp = &w->listeners;
 	while ((l = *pp) != NULL) {
@@ -439,7 +431,7 @@ worker_drain(struct worker *w, const int *stage, int k)
 	}
 	struct conn *c, *next;
 	for (c = TAILQ_FIRST(&w->conns); c; c = next) {
-		next = TAILQ_NEXT(c, link);
+		next = conn_next(c);
 		if (conn_stop_stage(w, c, stage) == k)
 			conn_drain(c);
 	}
@@ -451,7 +443,7 @@ worker_conns_upto(struct worker *w, const int *stage, int k)
 	size_t n = 0;
 	struct conn *c;
 
-	TAILQ_FOREACH(c, &w->conns, link)
+	for (c = TAILQ_FIRST(&w->conns); c; c = conn_next(c))
 		if (conn_stop_stage(w, c, stage) <= k)
 			n++;
 	return n;
@@ -465,7 +457,7 @@ worker_free(struct worker *w)
 	while (!TAILQ_EMPTY(&w->conns))
 		conn_close(TAILQ_FIRST(&w->conns), "shutdown");
 	while (!TAILQ_EMPTY(&w->fpconns))
-		fproxy_close(TAILQ_FIRST(&w->fpconns), "shutdown");
+		forward_proxy_close(TAILQ_FIRST(&w->fpconns), "shutdown");
 	while ((l = w->listeners) != NULL) {
 		w->listeners = l->next;
 		evconnlistener_free(l->lev);
@@ -478,61 +470,15 @@ worker_free(struct worker *w)
 		event_free(w->sweep);
 	if (w->accept_rest)
 		event_free(w->accept_rest);
-	while (w->req_free) {
-		struct conn_req *r = w->req_free;
-		w->req_free = r->next_free;
-		free(r);
-	}
+	conn_free_spares(w);
 	if (w->dns)
 		evdns_base_free(w->dns, 1);
 	runtime_unref(w->rt);
 	memset(w, 0, sizeof(*w));
 }
 
-/* Enough to serve a burst without allocating, not a hoard. */
-#define REQ_FREE_MAX 256
-
-struct conn_req *
-worker_req_get(struct worker *w)
-{
-	struct conn_req *r = w->req_free;
-
-	if (r == NULL)
-		return xcalloc(1, sizeof(*r));
-	w->req_free = r->next_free;
-	w->n_req_free--;
-	memset(r, 0, sizeof(*r));
-	return r;
-}
-
-void
-worker_req_put(struct worker *w, struct conn_req *r)
-{
-	if (w->n_req_free >= REQ_FREE_MAX) {
-		free(r);
-		return;
-	}
-	r->next_free = w->req_free;
-	w->req_free = r;
-	w->n_req_free++;
-}
-
 uint64_t
 worker_next_id(struct worker *w)
 {
 	return ++w->next_id;
-}
-
-void
-worker_conn_added(struct worker *w, struct conn *c)
-{
-	TAILQ_INSERT_TAIL(&w->conns, c, link);
-	w->n_conns++;
-}
-
-void
-worker_conn_removed(struct worker *w, struct conn *c)
-{
-	TAILQ_REMOVE(&w->conns, c, link);
-	w->n_conns--;
 }

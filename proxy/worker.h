@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <sys/queue.h>
 
+#include "conn.h"
 #include "http.h"
 #include "runtime.h"
 
@@ -26,7 +27,6 @@ struct conn_req;
 struct fpconn;
 struct upstream;
 
-TAILQ_HEAD(conn_list, conn);
 TAILQ_HEAD(fpconn_list, fpconn);
 TAILQ_HEAD(upstream_list, upstream);
 
@@ -106,13 +106,6 @@ void worker_free(struct worker *w);
 /* A fresh request id, unique within the process. */
 uint64_t worker_next_id(struct worker *w);
 
-/* A zeroed request state, from the free list when it has one. */
-struct conn_req *worker_req_get(struct worker *w);
-/* Give one back (its contents already released). */
-void worker_req_put(struct worker *w, struct conn_req *r);
 
-/* Connection bookkeeping, called by conn.c. */
-void worker_conn_added(struct worker *w, struct conn *c);
-void worker_conn_removed(struct worker *w, struct conn *c);
 
 #endif

@@ -1,15 +1,19 @@
 /*
- * tunnel.c - mode = tcp: a TLS-terminating byte pipe to an origin.
+ * conn_tunnel.c - a viewer connection in mode = tcp: after the viewer's TLS
+ * handshake, bytes are piped to the host's origin (over TLS when the origin
+ * has tls = on) and back, with backpressure both ways, until one side
+ * closes. This is an ELB's TLS listener in front of, say, a JDBC server
+ * (seed 003).
  */
-#include "tunnel.h"
+#include "conn_private.h"
 
 #include <event2/buffer.h>
 #include <event2/bufferevent_ssl.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "conn.h"
 #include "log.h"
+#include "relay.h"
 #include "worker.h"
 
 
@@ -44,18 +48,6 @@ tunnel_end(struct conn *c, const char *result, const char *detail)
 	conn_close(c, NULL);
 }
 
-void
-tunnel_pipe(struct bufferevent *src, struct bufferevent *dst, int64_t *count)
-{
-	struct evbuffer *in = bufferevent_get_input(src);
-	struct evbuffer *out = bufferevent_get_output(dst);
-
-	*count += (int64_t)evbuffer_get_length(in);
-	evbuffer_add_buffer(out, in);
-	if (evbuffer_get_length(out) >= TUNNEL_HIGH_WATER)
-		bufferevent_disable(src, EV_READ);
-}
-
 /* Once one side closed and the other has written all it got, finish. */
 static bool
 finished(struct conn *c)
@@ -83,7 +75,7 @@ viewer_read(struct bufferevent *bev, void *arg)
 	struct conn *c = arg;
 
 	if (c->up)
-		tunnel_pipe(bev, c->up->bev, &c->tun_up_bytes);
+		relay_pipe(bev, c->up->bev, &c->tun_up_bytes);
 	kick(c);
 }
 
@@ -125,7 +117,7 @@ origin_read(struct bufferevent *bev, void *arg)
 {
 	struct conn *c = arg;
 
-	tunnel_pipe(bev, c->bev, &c->tun_down_bytes);
+	relay_pipe(bev, c->bev, &c->tun_down_bytes);
 	kick(c);
 }
 
@@ -173,17 +165,17 @@ tunnel_ready(void *arg, struct upstream *up)
 	c->up = up;
 	tv.tv_sec = (time_t)(ms / 1000);
 	tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
-	bufferevent_setwatermark(up->bev, EV_WRITE, TUNNEL_HIGH_WATER / 2, 0);
+	bufferevent_setwatermark(up->bev, EV_WRITE, RELAY_HIGH_WATER / 2, 0);
 	/* Large reads, hence whole TLS records out (see conn.c). */
-	bufferevent_setwatermark(up->bev, EV_READ, 0, TUNNEL_HIGH_WATER);
-	bufferevent_setwatermark(c->bev, EV_READ, 0, TUNNEL_HIGH_WATER);
+	bufferevent_setwatermark(up->bev, EV_READ, 0, RELAY_HIGH_WATER);
+	bufferevent_setwatermark(c->bev, EV_READ, 0, RELAY_HIGH_WATER);
 	bufferevent_setcb(up->bev, origin_read, origin_write, origin_event, c);
 	bufferevent_set_timeouts(up->bev, &tv, NULL);
 	bufferevent_set_timeouts(c->bev, &tv, NULL);
 	bufferevent_enable(up->bev, EV_READ | EV_WRITE);
 	bufferevent_enable(c->bev, EV_READ);
 	/* Bytes the viewer sent while the origin was being reached. */
-	tunnel_pipe(c->bev, up->bev, &c->tun_up_bytes);
+	relay_pipe(c->bev, up->bev, &c->tun_up_bytes);
 	kick(c);
 }
 
@@ -201,7 +193,7 @@ tunnel_failed(void *arg, struct upstream *up, const struct upstream_failure *f)
 }
 
 void
-tunnel_start(struct conn *c)
+conn_tunnel_start(struct conn *c)
 {
 	const struct conf_edge *e = c->edge->conf;
 	const struct conf_host *host = c->hello.host;
@@ -216,7 +208,7 @@ tunnel_start(struct conn *c)
 			host = e->hosts[0];
 	}
 	c->state = CONN_TUNNEL;
-	c->req = worker_req_get(c->w);          /* the tunnel is one "request" */
+	c->req = conn_req_get(c->w);          /* the tunnel is one "request" */
 	c->req->id = worker_next_id(c->w);
 	c->req->host = host;
 	c->req->origin = runtime_origin(c->rt, host->origin);

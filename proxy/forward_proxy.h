@@ -1,5 +1,5 @@
 /*
- * fproxy.h - the forward proxy of [forward_proxy]: testing a site through
+ * forward_proxy.h - the forward proxy of [forward_proxy]: testing a site through
  * simulated (or staging) edges with its real host name, without editing
  * /etc/hosts.
  *
@@ -9,8 +9,8 @@
  * anything else is refused with 403. GET /proxy.pac serves a PAC file that
  * sends exactly those names through the proxy.
  */
-#ifndef EDGESIM_FPROXY_H
-#define EDGESIM_FPROXY_H
+#ifndef EDGESIM_FORWARD_PROXY_H
+#define EDGESIM_FORWARD_PROXY_H
 
 #include <stddef.h>
 #include <sys/socket.h>
@@ -21,12 +21,12 @@ struct worker;
 struct fpconn;
 
 /* A client connection accepted on the forward proxy's listener. */
-void fproxy_accept(struct worker *w, int fd, const struct sockaddr *sa);
+void forward_proxy_accept(struct worker *w, int fd, const struct sockaddr *sa);
 /* Close it (the worker stops or reloads). */
-void fproxy_close(struct fpconn *f, const char *why);
+void forward_proxy_close(struct fpconn *f, const char *why);
 
 /* The PAC file for cfg (caller frees). */
-char *fproxy_pac(const struct config *cfg);
+char *forward_proxy_pac(const struct config *cfg);
 
 /*
  * The Akamai staging twin of an edge host name: "e8921.dscx.akamaiedge.net"
@@ -34,6 +34,6 @@ char *fproxy_pac(const struct config *cfg);
  * "x.edgekey-staging.net", "x.edgesuite.net" -> "x.edgesuite-staging.net".
  * -1 when name is not an Akamai edge host name.
  */
-int fproxy_staging_twin(const char *name, char *out, size_t len);
+int forward_proxy_staging_twin(const char *name, char *out, size_t len);
 
 #endif

@@ -1,11 +1,11 @@
 /*
- * client.c - a blocking TLS/HTTPS client that records what it saw.
+ * blocking_client.c - a blocking TLS/HTTPS client that records what it saw.
  *
  * Verification is done, but never enforced: the handshake goes on with
  * SSL_VERIFY_NONE so that the chain and the verdict can both be reported,
  * which is what a diagnosis needs (curl stops at the first problem).
  */
-#include "client.h"
+#include "blocking_client.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -27,7 +27,7 @@
 #include "version.h"
 
 void
-client_result_init(struct client_result *r)
+blocking_client_result_init(struct blocking_client_result *r)
 {
 	memset(r, 0, sizeof(*r));
 	r->alert_received = -1;
@@ -37,7 +37,7 @@ client_result_init(struct client_result *r)
 }
 
 void
-client_result_free(struct client_result *r)
+blocking_client_result_free(struct blocking_client_result *r)
 {
 	for (int i = 0; i < r->chain_len; i++)
 		certinfo_free(&r->chain[i]);
@@ -49,7 +49,7 @@ client_result_free(struct client_result *r)
 }
 
 static int
-tcp_connect(const struct client_opts *o, int timeout_ms, char *err,
+tcp_connect(const struct blocking_client_opts *o, int timeout_ms, char *err,
     size_t errlen)
 {
 	struct addrinfo hints, *res = NULL;
@@ -108,7 +108,7 @@ tcp_connect(const struct client_opts *o, int timeout_ms, char *err,
 static void
 info_cb(const SSL *ssl, int where, int ret)
 {
-	struct client_result *r = SSL_get_app_data(ssl);
+	struct blocking_client_result *r = SSL_get_app_data(ssl);
 
 	if (r && (where & SSL_CB_ALERT) && (where & SSL_CB_READ) &&
 	    (ret & 0xff) != 0)
@@ -121,7 +121,7 @@ static void
 msg_cb(int write_p, int version, int content_type, const void *buf,
     size_t len, SSL *ssl, void *arg)
 {
-	struct client_result *r = SSL_get_app_data(ssl);
+	struct blocking_client_result *r = SSL_get_app_data(ssl);
 	const unsigned char *p = buf;
 
 	(void)version;
@@ -139,7 +139,7 @@ msg_cb(int write_p, int version, int content_type, const void *buf,
 }
 
 static void
-record_failure(SSL *ssl, int ret, struct client_result *r)
+record_failure(SSL *ssl, int ret, struct blocking_client_result *r)
 {
 	int saved_errno = errno;
 	int e = SSL_get_error(ssl, ret);
@@ -170,7 +170,7 @@ record_failure(SSL *ssl, int ret, struct client_result *r)
 }
 
 static void
-record_chain(SSL *ssl, const struct client_opts *o, struct client_result *r)
+record_chain(SSL *ssl, const struct blocking_client_opts *o, struct blocking_client_result *r)
 {
 	STACK_OF(X509) *chain = SSL_get_peer_cert_chain(ssl);
 
@@ -199,7 +199,7 @@ record_chain(SSL *ssl, const struct client_opts *o, struct client_result *r)
  * ticket, data, close_notify or silence mean it was accepted.
  */
 static void
-settle(SSL *ssl, int fd, int ms, struct client_result *r)
+settle(SSL *ssl, int fd, int ms, struct blocking_client_result *r)
 {
 	int64_t end = clock_mono_ms() + ms;
 	int fl = fcntl(fd, F_GETFL);
@@ -246,7 +246,7 @@ peer_name(int fd, char *out, size_t len)
 }
 
 static void
-http_exchange(SSL *ssl, const struct client_opts *o, struct client_result *r)
+http_exchange(SSL *ssl, const struct blocking_client_opts *o, struct blocking_client_result *r)
 {
 	struct sbuf req, in;
 	char buf[16384];
@@ -292,7 +292,7 @@ out:
 }
 
 int
-client_run(const struct client_opts *o, struct client_result *r)
+blocking_client_run(const struct blocking_client_opts *o, struct blocking_client_result *r)
 {
 	int timeout = o->timeout_ms > 0 ? o->timeout_ms : 5000;
 	int rc = -1;
@@ -377,7 +377,7 @@ out:
 }
 
 bool
-client_header(const struct client_result *r, const char *name, char *out,
+blocking_client_header(const struct blocking_client_result *r, const char *name, char *out,
     size_t len)
 {
 	size_t n = strlen(name);

@@ -27,7 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "client.h"
+#include "blocking_client.h"
 #include "config.h"
 #include "explain.h"
 #include "util.h"
@@ -586,7 +586,7 @@ edge_listen(struct run *r, const char *edge)
 }
 
 static void
-print_body_hint(const struct client_result *cr)
+print_body_hint(const struct blocking_client_result *cr)
 {
 	const char *b = cr->body.s ? cr->body.s : "";
 	const char *ref = strstr(b, "Reference&#32;&#35;");
@@ -637,8 +637,8 @@ step_http(struct run *r, const struct step *s, char *obs, size_t olen,
     char *exp, size_t elen)
 {
 	const struct conf_listen *l = edge_listen(r, s->edge);
-	struct client_opts o;
-	struct client_result cr;
+	struct blocking_client_opts o;
+	struct blocking_client_result cr;
 	char ca[4200], v[200], ref[200];
 	bool ok;
 
@@ -652,8 +652,8 @@ step_http(struct run *r, const struct step *s, char *obs, size_t olen,
 	o.path = s->path;
 	o.strict = true;
 	o.timeout_ms = 8000;
-	client_result_init(&cr);
-	client_run(&o, &cr);
+	blocking_client_result_init(&cr);
+	blocking_client_run(&o, &cr);
 	int port = orig_port(&r->ports, l->port);
 	if (r->verbose && !r->fixed)
 		printf("         try it:  curl --cacert %s --resolve %s:%d:127.0.0.1 "
@@ -697,24 +697,24 @@ step_http(struct run *r, const struct step *s, char *obs, size_t olen,
 		snprintf(obs, olen, "no response: %s", cr.http_error);
 		ok = false;
 	} else {
-		bool has = client_header(&cr, "X-Edgesim-Error", v, sizeof(v));
+		bool has = blocking_client_header(&cr, "X-Edgesim-Error", v, sizeof(v));
 		snprintf(obs, olen, "%d%s%s", cr.status, has ? " " : "",
 		    has ? v : "");
 		ok = cr.status == s->status && (s->expect ? has &&
 		    strcmp(v, s->expect) == 0 : !has);
 		if (r->verbose) {
 			char server[80] = "";
-			client_header(&cr, "Server", server, sizeof(server));
+			blocking_client_header(&cr, "Server", server, sizeof(server));
 			printf("         viewer saw: HTTP %d%s%s%s%s\n", cr.status,
 			    server[0] ? ", Server: " : "", server,
 			    has ? ", X-Edgesim-Error: " : "", has ? v : "");
 			print_body_hint(&cr);
-			if (has && client_header(&cr, "X-Edgesim-Ref", ref,
+			if (has && blocking_client_header(&cr, "X-Edgesim-Ref", ref,
 			    sizeof(ref)))
 				print_story(r, s->edge, ref);
 		}
 	}
-	client_result_free(&cr);
+	blocking_client_result_free(&cr);
 	return ok;
 }
 
@@ -723,8 +723,8 @@ step_tls(struct run *r, const struct step *s, char *obs, size_t olen,
     char *exp, size_t elen)
 {
 	const struct conf_listen *l = edge_listen(r, s->edge);
-	struct client_opts o;
-	struct client_result cr;
+	struct blocking_client_opts o;
+	struct blocking_client_result cr;
 	bool ok;
 
 	memset(&o, 0, sizeof(o));
@@ -732,8 +732,8 @@ step_tls(struct run *r, const struct step *s, char *obs, size_t olen,
 	o.port = l->port;
 	o.sni = s->host;
 	o.timeout_ms = 5000;
-	client_result_init(&cr);
-	client_run(&o, &cr);
+	blocking_client_result_init(&cr);
+	blocking_client_run(&o, &cr);
 	snprintf(exp, elen, "%s", s->expect);
 	if (r->verbose && !r->fixed)
 		printf("         try it:  openssl s_client -connect 127.0.0.1:%d%s%s "
@@ -765,7 +765,7 @@ step_tls(struct run *r, const struct step *s, char *obs, size_t olen,
 		    cr.tls_error);
 		ok = false;
 	}
-	client_result_free(&cr);
+	blocking_client_result_free(&cr);
 	return ok;
 }
 
@@ -775,8 +775,8 @@ step_raw(struct run *r, const struct step *s, char *obs, size_t olen,
     char *exp, size_t elen)
 {
 	const struct conf_listen *l = edge_listen(r, s->edge);
-	struct client_opts o;
-	struct client_result cr;
+	struct blocking_client_opts o;
+	struct blocking_client_result cr;
 	char ca[4200];
 
 	snprintf(ca, sizeof(ca), "%s/ca.pem", r->cfg->global.pki);
@@ -789,8 +789,8 @@ step_raw(struct run *r, const struct step *s, char *obs, size_t olen,
 	o.path = "/query?sql=select+1";
 	o.host_header = "emr-master.internal";
 	o.timeout_ms = 5000;
-	client_result_init(&cr);
-	client_run(&o, &cr);
+	blocking_client_result_init(&cr);
+	blocking_client_run(&o, &cr);
 	snprintf(exp, elen, "%s", s->status ? "bytes both ways" :
 	    "closed, no bytes back");
 	bool back = cr.status != 0;
@@ -804,7 +804,7 @@ step_raw(struct run *r, const struct step *s, char *obs, size_t olen,
 		printf("         viewer saw: %s\n", back ? "an answer from the "
 		    "origin, through the tunnel" : "the tunnel closed without a "
 		    "byte");
-	client_result_free(&cr);
+	blocking_client_result_free(&cr);
 	bool ok = back == (s->status != 0);
 	if (ok && s->expect) {
 		/* What the tunnel's log record says about the origin hop. */

@@ -1,13 +1,13 @@
 /*
- * fproxy.c - the forward proxy: CONNECT tunnels and absolute-URI requests
+ * forward_proxy.c - the forward proxy: CONNECT tunnels and absolute-URI requests
  * to the config's hosts, Akamai staging twins, and the PAC file.
  *
  * Each client connection is a struct fpconn: its head is parsed with the
  * same HTTP parser as the edges, a destination is decided (fp_decide), then
- * bytes are piped both ways with tunnel_pipe. It is freed in one place,
- * fproxy_close.
+ * bytes are piped both ways with relay_pipe. It is freed in one place,
+ * forward_proxy_close.
  */
-#include "fproxy.h"
+#include "forward_proxy.h"
 
 #include <arpa/inet.h>
 #include <event2/buffer.h>
@@ -27,7 +27,7 @@
 #include "persona.h"
 #include "resolve.h"
 #include "sni.h"
-#include "tunnel.h"
+#include "relay.h"
 #include "worker.h"
 
 #define FPCONN_MAGIC 0x7e5e7e08u
@@ -126,7 +126,7 @@ fp_note(struct fpconn *f, const char *what)
 }
 
 void
-fproxy_close(struct fpconn *f, const char *why)
+forward_proxy_close(struct fpconn *f, const char *why)
 {
 	if (f == NULL || f->magic != FPCONN_MAGIC)
 		return;
@@ -262,7 +262,7 @@ fp_decide(struct fpconn *f, const struct config *cfg, char *addr, size_t alen,
 }
 
 int
-fproxy_staging_twin(const char *name, char *out, size_t len)
+forward_proxy_staging_twin(const char *name, char *out, size_t len)
 {
 	static const struct { const char *prod, *staging; } zones[] = {
 		{ ".akamaiedge.net", ".akamaiedge-staging.net" },
@@ -301,7 +301,7 @@ up_read(struct bufferevent *bev, void *arg)
 {
 	struct fpconn *f = arg;
 
-	tunnel_pipe(bev, f->bev, &f->bytes_down);
+	relay_pipe(bev, f->bev, &f->bytes_down);
 }
 
 static void
@@ -335,7 +335,7 @@ up_event(struct bufferevent *bev, short what, void *arg)
 			bufferevent_enable(f->up, EV_READ | EV_WRITE);
 			bufferevent_enable(f->bev, EV_READ);
 			/* Bytes the client sent early (TLS ClientHello). */
-			tunnel_pipe(f->bev, f->up, &f->bytes_up);
+			relay_pipe(f->bev, f->up, &f->bytes_up);
 			return;
 		}
 		snprintf(d, sizeof(d), "connect to %s: %s", f->dest,
@@ -348,7 +348,7 @@ up_event(struct bufferevent *bev, short what, void *arg)
 	}
 	fp_note(f, "the destination closed");
 	if (fp_finished(f, false, true)) {
-		fproxy_close(f, NULL);
+		forward_proxy_close(f, NULL);
 		return;
 	}
 	/* Let the client read what is queued, then close. */
@@ -367,7 +367,7 @@ fp_connect(struct fpconn *f, const struct sockaddr *sa, socklen_t len)
 	f->state = FP_CONNECTING;
 	f->up = bufferevent_socket_new(f->w->base, -1, BEV_OPT_CLOSE_ON_FREE);
 	bufferevent_setcb(f->up, up_read, up_write, up_event, f);
-	bufferevent_setwatermark(f->up, EV_WRITE, TUNNEL_HIGH_WATER / 2, 0);
+	bufferevent_setwatermark(f->up, EV_WRITE, RELAY_HIGH_WATER / 2, 0);
 	bufferevent_set_timeouts(f->up, NULL, &tv);
 	if (bufferevent_socket_connect(f->up, (struct sockaddr *)sa,
 	    (int)len) < 0) {
@@ -437,7 +437,7 @@ staging_resolved(void *arg, const char *err, const struct sockaddr *sa,
 			    f->cname_at, e.msg);
 		return;
 	}
-	if (fproxy_staging_twin(at, twin, sizeof(twin)) < 0) {
+	if (forward_proxy_staging_twin(at, twin, sizeof(twin)) < 0) {
 		fp_error(f, 502, "ERR_DNS_FAIL", "%s is not on Akamai: its CNAME "
 		    "chain ends at %s, not at *.edgekey.net, *.edgesuite.net or "
 		    "*.akamaiedge.net", f->host, at);
@@ -533,7 +533,7 @@ copy_hs(char *dst, size_t len, struct http_str s)
 }
 
 char *
-fproxy_pac(const struct config *cfg)
+forward_proxy_pac(const struct config *cfg)
 {
 	struct sbuf b;
 	struct strlist names = { 0 };
@@ -575,7 +575,7 @@ fproxy_pac(const struct config *cfg)
 static void
 serve_pac(struct fpconn *f)
 {
-	char *pac = fproxy_pac(f->rt->cfg);
+	char *pac = forward_proxy_pac(f->rt->cfg);
 
 	f->route = FP_EDGE;
 	snprintf(f->via, sizeof(f->via), "the PAC file");
@@ -726,7 +726,7 @@ client_read(struct bufferevent *bev, void *arg)
 	if (f->state == FP_READ_HEAD)
 		read_head(f);
 	else if (f->state == FP_TUNNEL && f->up)
-		tunnel_pipe(bev, f->up, &f->bytes_up);
+		relay_pipe(bev, f->up, &f->bytes_up);
 }
 
 static void
@@ -740,7 +740,7 @@ client_write(struct bufferevent *bev, void *arg)
 		if (f->up == NULL && f->status >= 400)
 			fp_linger(f);
 		else
-			fproxy_close(f, NULL);
+			forward_proxy_close(f, NULL);
 		return;
 	}
 	if (f->state == FP_TUNNEL && f->up)
@@ -756,10 +756,10 @@ client_event(struct bufferevent *bev, short what, void *arg)
 	(void)what;
 	if (f->state == FP_TUNNEL && f->up) {
 		/* The client is done: flush what it sent, then close. */
-		tunnel_pipe(f->bev, f->up, &f->bytes_up);
+		relay_pipe(f->bev, f->up, &f->bytes_up);
 		fp_note(f, "the client closed");
 		if (fp_finished(f, true, false)) {
-			fproxy_close(f, NULL);
+			forward_proxy_close(f, NULL);
 		} else {
 			bufferevent_disable(f->bev, EV_READ);
 			f->state = FP_FLUSH_CLOSE;
@@ -768,10 +768,10 @@ client_event(struct bufferevent *bev, short what, void *arg)
 	}
 	if ((f->state == FP_READ_HEAD && evbuffer_get_length(
 	    bufferevent_get_input(f->bev)) == 0) || f->state == FP_LINGER) {
-		fproxy_close(f, NULL);  /* closed without asking anything */
+		forward_proxy_close(f, NULL);  /* closed without asking anything */
 		return;
 	}
-	fproxy_close(f, "the client closed");
+	forward_proxy_close(f, "the client closed");
 }
 
 static void
@@ -782,12 +782,12 @@ fp_timeout(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	if (f->state == FP_LINGER) {
-		fproxy_close(f, NULL);
+		forward_proxy_close(f, NULL);
 		return;
 	}
 	if (f->state == FP_READ_HEAD) {
 		if (evbuffer_get_length(bufferevent_get_input(f->bev)) == 0) {
-			fproxy_close(f, NULL);
+			forward_proxy_close(f, NULL);
 			return;
 		}
 		fp_error(f, 408, "ERR_REQUEST_TIMEOUT", "the request head did "
@@ -796,7 +796,7 @@ fp_timeout(evutil_socket_t fd, short what, void *arg)
 }
 
 void
-fproxy_accept(struct worker *w, int fd, const struct sockaddr *sa)
+forward_proxy_accept(struct worker *w, int fd, const struct sockaddr *sa)
 {
 	struct fpconn *f = xcalloc(1, sizeof(*f));
 	struct timeval tv;
@@ -815,11 +815,11 @@ fproxy_accept(struct worker *w, int fd, const struct sockaddr *sa)
 	f->bev = bufferevent_socket_new(w->base, fd, BEV_OPT_CLOSE_ON_FREE);
 	if (f->bev == NULL) {
 		close(fd);
-		fproxy_close(f, "cannot create a bufferevent");
+		forward_proxy_close(f, "cannot create a bufferevent");
 		return;
 	}
 	bufferevent_setcb(f->bev, client_read, client_write, client_event, f);
-	bufferevent_setwatermark(f->bev, EV_WRITE, TUNNEL_HIGH_WATER / 2, 0);
+	bufferevent_setwatermark(f->bev, EV_WRITE, RELAY_HIGH_WATER / 2, 0);
 	bufferevent_enable(f->bev, EV_READ | EV_WRITE);
 	evtimer_assign(&f->timer, w->base, fp_timeout, f);
 	tv.tv_sec = (time_t)(ms / 1000);

@@ -1,5 +1,5 @@
 /*
- * client.h - a small blocking TLS and HTTPS client, for the commands that
+ * blocking_client.h - a small blocking TLS and HTTPS client, for the commands that
  * act as a viewer: `edgesim scenario` (drives scenarios and checks what a
  * viewer sees) and `edgesim probe` (diagnoses a TLS endpoint).
  *
@@ -8,8 +8,8 @@
  * verdict, the negotiated version, cipher and ALPN, and for HTTPS the
  * response. Not for the proxy's event loop: it blocks.
  */
-#ifndef EDGESIM_CLIENT_H
-#define EDGESIM_CLIENT_H
+#ifndef EDGESIM_BLOCKING_CLIENT_H
+#define EDGESIM_BLOCKING_CLIENT_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -19,7 +19,7 @@
 
 #define CLIENT_CHAIN_MAX 10
 
-struct client_opts {
+struct blocking_client_opts {
 	const char *connect_host;       /* address or name to connect to */
 	int port;
 	const char *sni;                /* NULL: send no SNI */
@@ -43,7 +43,7 @@ struct client_opts {
 	const char *host_header;        /* default verify_name or sni */
 };
 
-struct client_result {
+struct blocking_client_result {
 	char connect_error[128];        /* "" when TCP connected */
 	bool handshake_ok;
 	char tls_error[256];            /* OpenSSL's reason when it failed */
@@ -74,18 +74,18 @@ struct client_result {
 	bool failed_after_handshake;    /* TLS 1.3: the server refused after the
 	                                   client's Finished (settle_ms) */
 	X509 *leaf;                     /* the leaf as sent (a reference held
-	                                   until client_result_free), or NULL */
+	                                   until blocking_client_result_free), or NULL */
 };
 
-void client_result_init(struct client_result *r);
-void client_result_free(struct client_result *r);
+void blocking_client_result_init(struct blocking_client_result *r);
+void blocking_client_result_free(struct blocking_client_result *r);
 
 /* Connect, handshake, and (with opts->path) send one HTTP/1.1 request and
  * read the whole response. Returns 0 when everything asked for worked. */
-int client_run(const struct client_opts *opts, struct client_result *r);
+int blocking_client_run(const struct blocking_client_opts *opts, struct blocking_client_result *r);
 
 /* The value of a response header (case-insensitive), copied into out. */
-bool client_header(const struct client_result *r, const char *name,
+bool blocking_client_header(const struct blocking_client_result *r, const char *name,
     char *out, size_t len);
 
 #endif

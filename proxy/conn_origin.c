@@ -1,5 +1,5 @@
 /*
- * forward.c - a request on its way to an origin and the response on its
+ * conn_origin.c - a request on its way to an origin and the response on its
  * way back: the forwarded head (Host per host_header, Via,
  * X-Forwarded-For), the origin connection it borrows, the request body
  * relayed out, the response head rewritten and its body relayed in, and the
@@ -10,7 +10,7 @@
  * output passes CONN_HIGH_WATER, reading from the sending side stops until
  * it drains (libevent's le-proxy pattern).
  */
-#include "forward.h"
+#include "conn_private.h"
 
 #include <event2/buffer.h>
 #include <event2/bufferevent_ssl.h>
@@ -24,9 +24,9 @@
 #include "persona.h"
 #include "worker.h"
 
-static void forward_up_read(struct bufferevent *bev, void *arg);
-static void forward_up_write(struct bufferevent *bev, void *arg);
-static void forward_up_event(struct bufferevent *bev, short what, void *arg);
+static void origin_read(struct bufferevent *bev, void *arg);
+static void origin_write(struct bufferevent *bev, void *arg);
+static void origin_event(struct bufferevent *bev, short what, void *arg);
 
 /* --- forwarding to an origin --- */
 
@@ -58,7 +58,7 @@ origin_host_value(struct conn *c, const struct http_request *req, char *out,
 
 /* Count the hops a request went through (Via entries). */
 int
-forward_via_hops(const struct http_request *req)
+conn_origin_via_hops(const struct http_request *req)
 {
 	int hops = 0;
 
@@ -201,7 +201,7 @@ relay_body(struct evbuffer *src, struct evbuffer *dst, enum http_body kind,
 /* Forward what has arrived of the request body; pause the viewer when the
  * origin does not keep up. */
 enum conn_step
-forward_request_body(struct conn *c)
+conn_origin_request_body(struct conn *c)
 {
 	struct conn_req *r = c->req;
 
@@ -257,7 +257,7 @@ attach_origin(struct conn *c, struct upstream *up)
 
 	c->up = up;
 	up->requests++;
-	bufferevent_setcb(up->bev, forward_up_read, forward_up_write, forward_up_event,
+	bufferevent_setcb(up->bev, origin_read, origin_write, origin_event,
 	    c);
 	bufferevent_setwatermark(up->bev, EV_WRITE, CONN_HIGH_WATER / 2, 0);
 	/* With a read high-water mark, bufferevent_openssl reads as much as
@@ -337,7 +337,7 @@ request_origin(struct conn *c, bool fresh)
 }
 
 void
-forward_build_head(struct conn *c, const struct http_request *req)
+conn_origin_build_head(struct conn *c, const struct http_request *req)
 {
 	if (c->fwd == NULL)
 		c->fwd = evbuffer_new();
@@ -345,7 +345,7 @@ forward_build_head(struct conn *c, const struct http_request *req)
 }
 
 enum conn_step
-forward_start(struct conn *c)
+conn_origin_start(struct conn *c)
 {
 	return request_origin(c, false);
 }
@@ -522,7 +522,7 @@ read_response_head(struct conn *c)
 }
 
 enum conn_step
-forward_response(struct conn *c)
+conn_origin_response(struct conn *c)
 {
 	struct conn_req *r = c->req;
 	struct evbuffer *out = bufferevent_get_output(c->bev);
@@ -574,18 +574,18 @@ forward_response(struct conn *c)
 }
 
 static void
-forward_up_read(struct bufferevent *bev, void *arg)
+origin_read(struct bufferevent *bev, void *arg)
 {
 	struct conn *c = arg;
 
 	(void)bev;
 	if (c->state != CONN_PROXYING || c->up == NULL)
 		return;
-	conn_after_step(c, forward_response(c));
+	conn_after_step(c, conn_origin_response(c));
 }
 
 static void
-forward_up_write(struct bufferevent *bev, void *arg)
+origin_write(struct bufferevent *bev, void *arg)
 {
 	struct conn *c = arg;
 
@@ -599,7 +599,7 @@ forward_up_write(struct bufferevent *bev, void *arg)
 }
 
 static void
-forward_up_event(struct bufferevent *bev, short what, void *arg)
+origin_event(struct bufferevent *bev, short what, void *arg)
 {
 	struct conn *c = arg;
 	struct conn_req *r = c->req;

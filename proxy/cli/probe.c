@@ -25,7 +25,7 @@
 #include <time.h>
 
 #include "certinfo.h"
-#include "client.h"
+#include "blocking_client.h"
 #include "errors.h"
 #include "explain.h"
 #include "tls_client.h"
@@ -37,7 +37,7 @@
 /* One handshake, and what the checks made of it. */
 struct hs {
 	const char *sni;                /* NULL: none sent */
-	struct client_result r;
+	struct blocking_client_result r;
 	bool connected;
 	bool got_cert;
 	const char *name_matched;       /* the name that matched, or NULL */
@@ -204,7 +204,7 @@ static void
 fill_obs(struct probe *p, struct hs *h, struct tls_client_obs *obs)
 {
 	const struct probe_opts *o = p->o;
-	const struct client_result *r = &h->r;
+	const struct blocking_client_result *r = &h->r;
 
 	memset(obs, 0, sizeof(*obs));
 	obs->magic = TLS_OBS_MAGIC;
@@ -232,7 +232,7 @@ fill_obs(struct probe *p, struct hs *h, struct tls_client_obs *obs)
 static void
 analyse(struct probe *p, struct hs *h)
 {
-	const struct client_result *r = &h->r;
+	const struct blocking_client_result *r = &h->r;
 	struct tls_client_obs obs;
 	struct sbuf scratch;
 
@@ -297,7 +297,7 @@ static void
 handshake(struct probe *p, struct hs *h, const char *sni)
 {
 	const struct probe_opts *o = p->o;
-	struct client_opts co;
+	struct blocking_client_opts co;
 
 	memset(&co, 0, sizeof(co));
 	co.connect_host = o->connect_host;
@@ -313,9 +313,9 @@ handshake(struct probe *p, struct hs *h, const char *sni)
 	co.timeout_ms = o->timeout_ms;
 	co.settle_ms = PROBE_SETTLE_MS;
 	h->sni = sni;
-	client_result_init(&h->r);
+	blocking_client_result_init(&h->r);
 	sbuf_init(&h->detail);
-	client_run(&co, &h->r);
+	blocking_client_run(&co, &h->r);
 	ERR_clear_error();
 	analyse(p, h);
 	p->n_hs++;
@@ -749,7 +749,7 @@ text_cert(FILE *out, int i, const struct certinfo *c)
 static void
 text_handshake(FILE *out, const struct probe *p, const struct hs *h)
 {
-	const struct client_result *r = &h->r;
+	const struct blocking_client_result *r = &h->r;
 
 	if (h->sni)
 		put(out, "\nWith SNI ", h->sni, "\n");
@@ -915,7 +915,7 @@ json_cert(struct sbuf *b, const struct certinfo *c)
 static void
 json_handshake(struct sbuf *b, const struct probe *p, const struct hs *h)
 {
-	const struct client_result *r = &h->r;
+	const struct blocking_client_result *r = &h->r;
 	bool failed = h->connected && !r->handshake_ok;
 
 	jraw(b, NULL, "{");
@@ -1045,7 +1045,7 @@ probe_run(const struct probe_opts *o, const char *pki, FILE *out)
 		    0 : 1;
 	}
 	for (int i = 0; i < p.n_hs; i++) {
-		client_result_free(&p.hs[i].r);
+		blocking_client_result_free(&p.hs[i].r);
 		sbuf_free(&p.hs[i].detail);
 	}
 	X509_STORE_free(p.known);
