@@ -322,7 +322,8 @@ dir_lock(const char *dir, int *fd, struct es_err *err)
 	if (*fd < 0)
 		return es_errf(err, "cannot open the lock file %s: %s", path,
 		    strerror(errno));
-	while (flock(*fd, LOCK_EX) < 0) {
+	/* Taken at start and reload only, on the main thread. */
+	while (flock(*fd, LOCK_EX) < 0) {       /* blocking-ok: not a loop */
 		if (errno != EINTR) {
 			int e = errno;
 			close(*fd);

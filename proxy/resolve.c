@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "worker.h"
 
 struct resolve_req {
 	struct evdns_getaddrinfo_request *dns;
@@ -96,7 +95,7 @@ dns_done(int result, struct evutil_addrinfo *res, void *arg)
 }
 
 int
-resolve_start(struct worker *w, const struct config *cfg, const char *name,
+resolve_start(struct evdns_base *dns, const struct config *cfg, const char *name,
     int port, struct sockaddr_storage *sa, socklen_t *len, resolve_cb cb,
     void *arg, struct resolve_req **req, struct es_err *err)
 {
@@ -111,18 +110,18 @@ resolve_start(struct worker *w, const struct config *cfg, const char *name,
 	}
 	if (literal(name, port, sa, len))
 		return 1;
-	return resolve_dns(w, name, port, sa, len, NULL, 0, cb, arg, req, err);
+	return resolve_dns(dns, name, port, sa, len, NULL, 0, cb, arg, req, err);
 }
 
 int
-resolve_dns(struct worker *w, const char *name, int port,
+resolve_dns(struct evdns_base *dns, const char *name, int port,
     struct sockaddr_storage *sa, socklen_t *len, char *cname,
     size_t cname_len, resolve_cb cb, void *arg, struct resolve_req **req,
     struct es_err *err)
 {
 	*req = NULL;
 	/* Without a nameserver evdns would hold the lookup forever. */
-	if (w->dns == NULL || evdns_base_count_nameservers(w->dns) == 0)
+	if (dns == NULL || evdns_base_count_nameservers(dns) == 0)
 		return es_errf(err, "%s is not in [resolve] and no DNS "
 		    "nameserver is configured ([edgesim] nameserver)", name);
 
@@ -139,7 +138,7 @@ resolve_dns(struct worker *w, const char *name, int port,
 	/* evdns may answer before returning (and then returns NULL): its
 	 * callback only records the answer then, returned from here. */
 	r->in_start = true;
-	r->dns = evdns_getaddrinfo(w->dns, name, NULL, &hints, dns_done, r);
+	r->dns = evdns_getaddrinfo(dns, name, NULL, &hints, dns_done, r);
 	r->in_start = false;
 	if (r->sync_done) {
 		int rc = r->sync_err ? es_errf(err, "%s", r->sync_err) : 1;

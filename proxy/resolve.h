@@ -9,7 +9,7 @@
 
 #include "config.h"
 
-struct worker;
+struct evdns_base;
 struct resolve_req;
 
 /* err: NULL, or a short reason ("NXDOMAIN", "timeout", ...). cname: the
@@ -18,12 +18,13 @@ typedef void (*resolve_cb)(void *arg, const char *err,
     const struct sockaddr *sa, socklen_t len, const char *cname);
 
 /*
- * Resolve name:port. Returns 1 when the answer is immediate ([resolve] or a
+ * Resolve name:port, with dns (a worker's resolver, NULL: none) when it
+ * is neither in [resolve] nor an address. Returns 1 when the answer is immediate ([resolve] or a
  * literal; *sa filled, cb not called), 0 when a DNS lookup started (cb will
  * be called later, unless cancelled; *req set), -1 when it failed at once
  * (err filled).
  */
-int resolve_start(struct worker *w, const struct config *cfg,
+int resolve_start(struct evdns_base *dns, const struct config *cfg,
     const char *name, int port, struct sockaddr_storage *sa, socklen_t *len,
     resolve_cb cb, void *arg, struct resolve_req **req, struct es_err *err);
 /*
@@ -32,7 +33,7 @@ int resolve_start(struct worker *w, const struct config *cfg,
  * return values as resolve_start; *cname (len bytes) gets the canonical
  * name when the answer is immediate.
  */
-int resolve_dns(struct worker *w, const char *name, int port,
+int resolve_dns(struct evdns_base *dns, const char *name, int port,
     struct sockaddr_storage *sa, socklen_t *len, char *cname,
     size_t cname_len, resolve_cb cb, void *arg, struct resolve_req **req,
     struct es_err *err);

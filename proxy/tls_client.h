@@ -113,7 +113,4 @@ enum es_tls_reason tls_client_classify(const struct tls_client_obs *obs,
  */
 bool tls_client_names_match(X509 *leaf, const struct strlist *names);
 
-/* The RFC name of a TLS alert ("handshake_failure"), or "unknown". */
-const char *tls_alert_name(int desc);
-
 #endif

@@ -11,34 +11,12 @@
 
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "certs.h"
-
-int
-tls_err_openssl(struct es_err *err, const char *fmt, ...)
-{
-	struct sbuf b;
-	va_list ap;
-	unsigned long e;
-	char buf[256];
-
-	sbuf_init(&b);
-	va_start(ap, fmt);
-	sbuf_vaddf(&b, fmt, ap);
-	va_end(ap);
-	while ((e = ERR_get_error()) != 0) {
-		ERR_error_string_n(e, buf, sizeof(buf));
-		const char *reason = ERR_reason_error_string(e);
-		sbuf_addf(&b, ": %s", reason ? reason : buf);
-	}
-	es_errf(err, "%s", b.s ? b.s : "");
-	sbuf_free(&b);
-	return -1;
-}
+#include "tls_common.h"
 
 const char *
 tls_hello_verdict_name(enum tls_hello_verdict v)
@@ -54,27 +32,6 @@ tls_hello_verdict_name(enum tls_hello_verdict v)
 	case TLS_HELLO_BAD_SNI: return "bad_sni";
 	}
 	return "?";
-}
-
-int
-tls_ctx_apply_params(SSL_CTX *ctx, int64_t min_tls, int64_t max_tls,
-    const char *ciphers, const char *ciphersuites, const char *groups,
-    struct es_err *err)
-{
-	if (!SSL_CTX_set_min_proto_version(ctx, (int)min_tls) ||
-	    !SSL_CTX_set_max_proto_version(ctx, (int)max_tls))
-		return tls_err_openssl(err, "cannot set TLS versions");
-	/* TLS 1.0 and 1.1 need SHA-1 signatures, which OpenSSL 3 only
-	 * allows at security level 0: a user asking for them means it. */
-	if (min_tls < TLS1_2_VERSION)
-		SSL_CTX_set_security_level(ctx, 0);
-	if (ciphers && !SSL_CTX_set_cipher_list(ctx, ciphers))
-		return tls_err_openssl(err, "ciphers '%s'", ciphers);
-	if (ciphersuites && !SSL_CTX_set_ciphersuites(ctx, ciphersuites))
-		return tls_err_openssl(err, "ciphersuites '%s'", ciphersuites);
-	if (groups && !SSL_CTX_set1_groups_list(ctx, groups))
-		return tls_err_openssl(err, "groups '%s'", groups);
-	return 0;
 }
 
 static int

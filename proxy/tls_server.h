@@ -71,13 +71,4 @@ SSL *tls_server_ssl_new(struct tls_server *ts, struct tls_hello *hello);
 const char *tls_hello_verdict_name(enum tls_hello_verdict v);
 void tls_hello_free(struct tls_hello *hello);
 
-/* Set OpenSSL version bounds, ciphers and groups from config values. */
-int tls_ctx_apply_params(SSL_CTX *ctx, int64_t min_tls, int64_t max_tls,
-    const char *ciphers, const char *ciphersuites, const char *groups,
-    struct es_err *err);
-
-/* Append OpenSSL's queued errors to err's message (and drain the queue). */
-int tls_err_openssl(struct es_err *err, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
 #endif

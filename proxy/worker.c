@@ -358,10 +358,7 @@ worker_init(struct worker *w, int index, int n_workers,
 	w->sweep = event_new(base, -1, EV_PERSIST, sweep_cb, w);
 	event_add(w->sweep, &tv);
 	w->accept_rest = evtimer_new(base, accept_rest_over, w);
-	w->n_pools = rt->cfg->n_origins;
-	w->pools = xcalloc(w->n_pools ? w->n_pools : 1, sizeof(*w->pools));
-	for (size_t i = 0; i < w->n_pools; i++)
-		TAILQ_INIT(&w->pools[i].idle);
+	w->pool = upstream_pool_new(rt);
 	if (worker_listen_prepare(w, rt, err) < 0)
 		return -1;
 	listeners_commit(w, rt);
@@ -372,14 +369,10 @@ void
 worker_swap_runtime(struct worker *w, struct runtime *rt)
 {
 	listeners_commit(w, rt);
-	upstream_pool_flush(w);
-	free(w->pools);
+	upstream_pool_free(w->pool);
 	runtime_unref(w->rt);
 	w->rt = runtime_ref(rt);
-	w->n_pools = rt->cfg->n_origins;
-	w->pools = xcalloc(w->n_pools ? w->n_pools : 1, sizeof(*w->pools));
-	for (size_t i = 0; i < w->n_pools; i++)
-		TAILQ_INIT(&w->pools[i].idle);
+	w->pool = upstream_pool_new(rt);
 	/* Connections are not closed: a keep-alive viewer may have a request
 	 * on its way. Each takes the new generation at its next request
 	 * (conn.c), or, when its edge is gone, closes after its next
@@ -413,7 +406,7 @@ worker_drain(struct worker *w, const int *stage, int k)
 
 	if (!w->draining) {
 		w->draining = true;
-		upstream_pool_flush(w);
+		upstream_pool_flush(w->pool);
 		/* A proxy tunnel shows no request boundary to wait for. */
 		while (!TAILQ_EMPTY(&w->fpconns))
 			forward_proxy_close(TAILQ_FIRST(&w->fpconns), "stopping");
@@ -464,8 +457,8 @@ worker_free(struct worker *w)
 		free(l);
 	}
 	worker_listen_abort(w);
-	upstream_pool_flush(w);
-	free(w->pools);
+	upstream_pool_free(w->pool);
+	w->pool = NULL;
 	if (w->sweep)
 		event_free(w->sweep);
 	if (w->accept_rest)

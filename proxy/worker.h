@@ -26,9 +26,9 @@ struct conn;
 struct conn_req;
 struct fpconn;
 struct upstream;
+struct upstream_pool;
 
 TAILQ_HEAD(fpconn_list, fpconn);
-TAILQ_HEAD(upstream_list, upstream);
 
 /* A listening socket; survives reloads while its address stays. */
 struct listener {
@@ -40,12 +40,6 @@ struct listener {
 	bool fproxy;                    /* the forward proxy's, not an edge's */
 	bool keep;                      /* reload bookkeeping */
 	struct listener *next;
-};
-
-/* Idle keep-alive connections to one origin. */
-struct pool {
-	struct upstream_list idle;
-	size_t n_idle;
 };
 
 struct worker {
@@ -60,8 +54,7 @@ struct worker {
 	struct fpconn_list fpconns;     /* forward proxy clients */
 	atomic_size_t n_conns;          /* read by the main thread when stopping */
 	int n_workers;                  /* listeners share ports when > 1 */
-	struct pool *pools;             /* indexed by origin, for rt */
-	size_t n_pools;
+	struct upstream_pool *pool;     /* idle origin connections, for rt */
 	uint64_t next_id;
 	bool draining;                  /* stopping: no new requests */
 	bool paused_accept;             /* max_connections reached */

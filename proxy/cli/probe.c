@@ -24,11 +24,12 @@
 #include <string.h>
 #include <time.h>
 
-#include "certinfo.h"
 #include "blocking_client.h"
+#include "certinfo.h"
 #include "errors.h"
 #include "explain.h"
 #include "tls_client.h"
+#include "tls_common.h"
 
 /* How long to wait after a TLS 1.3 handshake for the server's verdict on
  * the client certificate (client_opts.settle_ms). */
