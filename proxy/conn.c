@@ -81,6 +81,9 @@ conn_log_request(struct conn *c)
 		log_str(&rec, "code", errors_name(r->code));
 		if (r->sub[0])
 			log_str(&rec, "sub", r->sub);
+		if (c->edge->id.persona == PERSONA_CLOUDFRONT)
+			log_str(&rec, "cf_result", errors_cf_result(r->code,
+			    r->sub));
 		if (r->detail[0])
 			log_str(&rec, "detail", r->detail);
 	}

@@ -22,6 +22,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "errors.h"
 #include "http.h"
 #include "log.h"
 #include "persona.h"
@@ -80,6 +81,9 @@ struct fpconn {
 	char cname_at[SNI_NAME_MAX + 1];        /* staging: the chain so far */
 	int cname_hops;
 	struct evbuffer *head;          /* a GET's head, sent once connected */
+	uint64_t id;                    /* in the log; the reference's tail */
+	char ref[96];                   /* what explain takes */
+	enum es_code code;              /* ES_OK, or why the proxy refused */
 	int status;
 	char detail[300];               /* how it ended, for the one record */
 	int64_t t_start;
@@ -99,6 +103,8 @@ fp_log(struct fpconn *f)
 	    f->status < 400 ? "ok" : "refused";
 
 	log_begin(&r, "proxy");
+	log_str(&r, "ref", f->ref);
+	log_hex(&r, "id", f->id);
 	log_str(&r, "client", f->client);
 	log_str(&r, "method", f->method[0] ? f->method : "-");
 	log_str(&r, "target", f->target[0] ? f->target : "-");
@@ -109,8 +115,17 @@ fp_log(struct fpconn *f)
 		log_str(&r, "dest", f->dest);
 	log_int(&r, "status", f->status);
 	log_str(&r, "result", result);
-	if (f->detail[0])
+	if (f->code != ES_OK) {
+		char fix[256];
+		log_str(&r, "code", errors_name(f->code));
+		errors_fix(f->code, NULL, NULL, NULL, fix, sizeof(fix));
+		if (f->detail[0])
+			log_str(&r, "detail", f->detail);
+		if (fix[0])
+			log_str(&r, "fix", fix);
+	} else if (f->detail[0]) {
 		log_str(&r, "detail", f->detail);
+	}
 	log_int(&r, "bytes_up", f->bytes_up);
 	log_int(&r, "bytes_down", f->bytes_down);
 	log_int(&r, "ms", clock_mono_ms() - f->t_start);
@@ -150,21 +165,24 @@ forward_proxy_close(struct fpconn *f, const char *why)
 	free(f);
 }
 
-/* A short answer from the proxy itself, then close. */
+/* A short answer from the proxy itself, then close. code: ES_OK, or the
+ * error (named in X-Edgesim-Error, with the reference explain takes). */
 static void
-fp_answer(struct fpconn *f, int status, const char *code, const char *ctype,
+fp_answer(struct fpconn *f, int status, enum es_code code, const char *ctype,
     const char *body, const char *detail)
 {
 	struct evbuffer *out = bufferevent_get_output(f->bev);
 	char date[40];
 
 	f->status = status;
+	f->code = code;
 	evbuffer_add_printf(out, "HTTP/1.1 %d %s\r\nServer: edgesim\r\n"
 	    "Date: %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
 	    "Connection: close\r\n", status, persona_reason_phrase(status),
 	    persona_http_date(date), ctype, strlen(body));
-	if (code)
-		evbuffer_add_printf(out, "X-Edgesim-Error: %s\r\n", code);
+	if (code != ES_OK)
+		evbuffer_add_printf(out, "X-Edgesim-Error: %s\r\n"
+		    "X-Edgesim-Ref: %s\r\n", errors_name(code), f->ref);
 	evbuffer_add_printf(out, "\r\n%s", body);
 	fp_note(f, detail);
 	f->state = FP_FLUSH_CLOSE;
@@ -172,11 +190,11 @@ fp_answer(struct fpconn *f, int status, const char *code, const char *ctype,
 }
 
 static void
-fp_error(struct fpconn *f, int status, const char *code, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+fp_error(struct fpconn *f, int status, enum es_code code, const char *fmt,
+    ...) __attribute__((format(printf, 4, 5)));
 
 static void
-fp_error(struct fpconn *f, int status, const char *code, const char *fmt, ...)
+fp_error(struct fpconn *f, int status, enum es_code code, const char *fmt, ...)
 {
 	struct sbuf b;
 	va_list ap;
@@ -342,8 +360,8 @@ up_event(struct bufferevent *bev, short what, void *arg)
 		    (what & BEV_EVENT_TIMEOUT) ? "timed out" :
 		    evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
 		fp_error(f, (what & BEV_EVENT_TIMEOUT) ? 504 : 502,
-		    (what & BEV_EVENT_TIMEOUT) ? "ERR_CONNECT_TIMEOUT" :
-		    "ERR_CONNECT_FAIL", "%s", d);
+		    (what & BEV_EVENT_TIMEOUT) ? ES_ERR_CONNECT_TIMEOUT :
+		    ES_ERR_CONNECT_FAIL, "%s", d);
 		return;
 	}
 	fp_note(f, "the destination closed");
@@ -371,7 +389,7 @@ fp_connect(struct fpconn *f, const struct sockaddr *sa, socklen_t len)
 	bufferevent_set_timeouts(f->up, NULL, &tv);
 	if (bufferevent_socket_connect(f->up, (struct sockaddr *)sa,
 	    (int)len) < 0) {
-		fp_error(f, 502, "ERR_CONNECT_FAIL", "cannot connect to %s",
+		fp_error(f, 502, ES_ERR_CONNECT_FAIL, "cannot connect to %s",
 		    f->dest);
 		return;
 	}
@@ -389,7 +407,7 @@ twin_resolved(void *arg, const char *err, const struct sockaddr *sa,
 	(void)cname;
 	f->dns = NULL;
 	if (err) {
-		fp_error(f, 502, "ERR_DNS_FAIL", "cannot resolve the staging "
+		fp_error(f, 502, ES_ERR_DNS_FAIL, "cannot resolve the staging "
 		    "host (%s): %s", f->via, err);
 		return;
 	}
@@ -416,7 +434,7 @@ staging_resolved(void *arg, const char *err, const struct sockaddr *sa,
 	(void)len;
 	f->dns = NULL;
 	if (err) {
-		fp_error(f, 502, "ERR_DNS_FAIL", "cannot resolve %s: %s",
+		fp_error(f, 502, ES_ERR_DNS_FAIL, "cannot resolve %s: %s",
 		    f->cname_at[0] ? f->cname_at : f->host, err);
 		return;
 	}
@@ -427,18 +445,18 @@ staging_resolved(void *arg, const char *err, const struct sockaddr *sa,
 		    vl ? "" : "", vl ? "" : f->host, cname);
 		snprintf(f->cname_at, sizeof(f->cname_at), "%s", cname);
 		f->cname_hops++;
-		int rc = resolve_dns(f->w, f->cname_at, f->port, &ss, &sl, next,
+		int rc = resolve_dns(f->w->dns, f->cname_at, f->port, &ss, &sl, next,
 		    sizeof(next), staging_resolved, f, &f->dns, &e);
 		if (rc == 1)
 			staging_resolved(f, NULL, (struct sockaddr *)&ss, sl,
 			    next[0] ? next : NULL);
 		else if (rc < 0)
-			fp_error(f, 502, "ERR_DNS_FAIL", "cannot resolve %s: %s",
+			fp_error(f, 502, ES_ERR_DNS_FAIL, "cannot resolve %s: %s",
 			    f->cname_at, e.msg);
 		return;
 	}
 	if (forward_proxy_staging_twin(at, twin, sizeof(twin)) < 0) {
-		fp_error(f, 502, "ERR_DNS_FAIL", "%s is not on Akamai: its CNAME "
+		fp_error(f, 502, ES_ERR_DNS_FAIL, "%s is not on Akamai: its CNAME "
 		    "chain ends at %s, not at *.edgekey.net, *.edgesuite.net or "
 		    "*.akamaiedge.net", f->host, at);
 		return;
@@ -446,12 +464,12 @@ staging_resolved(void *arg, const char *err, const struct sockaddr *sa,
 	size_t vl = strlen(f->via);
 	snprintf(f->via + vl, sizeof(f->via) - vl, "%s -> staging %s",
 	    vl ? "" : f->host, twin);
-	int rc = resolve_dns(f->w, twin, f->port, &ss, &sl, NULL, 0,
+	int rc = resolve_dns(f->w->dns, twin, f->port, &ss, &sl, NULL, 0,
 	    twin_resolved, f, &f->dns, &e);
 	if (rc == 1)
 		fp_connect(f, (struct sockaddr *)&ss, sl);
 	else if (rc < 0)
-		fp_error(f, 502, "ERR_DNS_FAIL", "cannot resolve %s: %s", twin,
+		fp_error(f, 502, ES_ERR_DNS_FAIL, "cannot resolve %s: %s", twin,
 		    e.msg);
 }
 
@@ -464,7 +482,7 @@ dns_resolved(void *arg, const char *err, const struct sockaddr *sa,
 	(void)cname;
 	f->dns = NULL;
 	if (err) {
-		fp_error(f, 502, "ERR_DNS_FAIL", "cannot resolve %s: %s", f->host,
+		fp_error(f, 502, ES_ERR_DNS_FAIL, "cannot resolve %s: %s", f->host,
 		    err);
 		return;
 	}
@@ -484,28 +502,28 @@ fp_route(struct fpconn *f)
 	f->route = fp_decide(f, f->rt->cfg, addr, sizeof(addr), &port);
 	switch (f->route) {
 	case FP_DENY_PORT:
-		fp_error(f, 403, "ERR_PROXY_DENIED", "CONNECT to port %d is not "
+		fp_error(f, 403, ES_ERR_PROXY_DENIED, "CONNECT to port %d is not "
 		    "allowed ([forward_proxy] allow_ports)", f->port);
 		return;
 	case FP_DENY_HOST:
-		fp_error(f, 403, "ERR_PROXY_DENIED", "%s is not a host of this "
+		fp_error(f, 403, ES_ERR_PROXY_DENIED, "%s is not a host of this "
 		    "config: edgesim is not an open proxy ([forward_proxy] "
 		    "hosts, or allow_any = yes)", f->host);
 		return;
 	case FP_EDGE:
 	case FP_RESOLVE:
-		rc = resolve_start(f->w, f->rt->cfg, addr, port, &ss, &sl,
+		rc = resolve_start(f->w->dns, f->rt->cfg, addr, port, &ss, &sl,
 		    dns_resolved, f, &f->dns, &e);
 		break;
 	case FP_DNS:
 		snprintf(f->via, sizeof(f->via), "DNS %s", f->host);
-		rc = resolve_dns(f->w, f->host, port, &ss, &sl, NULL, 0,
+		rc = resolve_dns(f->w->dns, f->host, port, &ss, &sl, NULL, 0,
 		    dns_resolved, f, &f->dns, &e);
 		break;
 	case FP_STAGING:
 		/* Re-resolved for every tunnel, as Akamai asks of staging
 		 * tests: the staging edge's address changes. */
-		rc = resolve_dns(f->w, f->host, port, &ss, &sl, cname,
+		rc = resolve_dns(f->w->dns, f->host, port, &ss, &sl, cname,
 		    sizeof(cname), staging_resolved, f, &f->dns, &e);
 		if (rc == 1) {
 			staging_resolved(f, NULL, (struct sockaddr *)&ss, sl,
@@ -520,7 +538,7 @@ fp_route(struct fpconn *f)
 	if (rc == 1)
 		fp_connect(f, (struct sockaddr *)&ss, sl);
 	else if (rc < 0)
-		fp_error(f, 502, "ERR_DNS_FAIL", "cannot resolve %s: %s", f->host,
+		fp_error(f, 502, ES_ERR_DNS_FAIL, "cannot resolve %s: %s", f->host,
 		    e.msg);
 }
 
@@ -579,7 +597,7 @@ serve_pac(struct fpconn *f)
 
 	f->route = FP_EDGE;
 	snprintf(f->via, sizeof(f->via), "the PAC file");
-	fp_answer(f, 200, NULL, "application/x-ns-proxy-autoconfig", pac, NULL);
+	fp_answer(f, 200, ES_OK, "application/x-ns-proxy-autoconfig", pac, NULL);
 	free(pac);
 }
 
@@ -602,7 +620,7 @@ read_head(struct fpconn *f)
 	if (pr != HTTP_OK) {
 		snprintf(f->target, sizeof(f->target), "%.*s",
 		    (int)(n < 60 ? n : 60), buf);
-		fp_error(f, http_result_status(pr), "ERR_BAD_REQUEST", "%s",
+		fp_error(f, http_result_status(pr), ES_ERR_BAD_REQUEST, "%s",
 		    http_result_str(pr));
 		return;
 	}
@@ -620,7 +638,7 @@ read_head(struct fpconn *f)
 		    (http_str_ieq(req->method, "GET") || req->is_head))
 			serve_pac(f);
 		else
-			fp_error(f, 400, "ERR_BAD_REQUEST", "this is a proxy: ask "
+			fp_error(f, 400, ES_ERR_BAD_REQUEST, "this is a proxy: ask "
 			    "for absolute URIs (http://host/path), CONNECT "
 			    "host:port, or /proxy.pac");
 		return;
@@ -628,7 +646,7 @@ read_head(struct fpconn *f)
 	const char *h;
 	size_t hn = sni_host_from_header(authority.p, authority.n, &h);
 	if (hn == 0 || hn > SNI_NAME_MAX) {
-		fp_error(f, 400, "ERR_BAD_REQUEST", "malformed %s target",
+		fp_error(f, 400, ES_ERR_BAD_REQUEST, "malformed %s target",
 		    f->is_connect ? "CONNECT" : "request");
 		return;
 	}
@@ -640,7 +658,7 @@ read_head(struct fpconn *f)
 	    authority.n - (h + hn)));
 	f->port = colon ? atoi(colon + 1) : (f->is_connect ? 0 : 80);
 	if (f->port <= 0 || f->port > 65535) {
-		fp_error(f, 400, "ERR_BAD_REQUEST", "CONNECT needs host:port");
+		fp_error(f, 400, ES_ERR_BAD_REQUEST, "CONNECT needs host:port");
 		return;
 	}
 	if (!f->is_connect) {
@@ -790,7 +808,7 @@ fp_timeout(evutil_socket_t fd, short what, void *arg)
 			forward_proxy_close(f, NULL);
 			return;
 		}
-		fp_error(f, 408, "ERR_REQUEST_TIMEOUT", "the request head did "
+		fp_error(f, 408, ES_ERR_REQUEST_TIMEOUT, "the request head did "
 		    "not arrive within header_timeout");
 	}
 }
@@ -808,6 +826,12 @@ forward_proxy_accept(struct worker *w, int fd, const struct sockaddr *sa)
 	f->rt = runtime_ref(w->rt);
 	f->fd = fd;
 	f->t_start = clock_mono_ms();
+	f->id = worker_next_id(w);
+	/* A plain reference ("es-..."): explain finds the proxy's record. */
+	static const struct persona_id proxy_id = { .persona = PERSONA_PLAIN,
+	    .edge_name = "forward_proxy" };
+	persona_ref(&proxy_id, ES_OK, clock_wall_ms() / 1000, f->id, f->ref,
+	    sizeof(f->ref));
 	resolve_addr_text(sa, f->client, sizeof(f->client));
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	TAILQ_INSERT_TAIL(&w->fpconns, f, link);

@@ -25,6 +25,7 @@
 #include "certinfo.h"
 #include "log.h"
 #include "resolve.h"
+#include "tls_common.h"
 #include "worker.h"
 
 static void upstream_connect(struct upstream *up);
@@ -36,109 +37,51 @@ tv_from_ms(struct timeval *tv, int64_t ms)
 	tv->tv_usec = (suseconds_t)(ms % 1000) * 1000;
 }
 
-/* The config line that would fix f, for the log and `edgesim explain`. */
+/*
+ * The config line that would fix f, for the log and `edgesim explain`:
+ * the error table's template (errors.c), with this origin's names, and the
+ * variant of the fix that what the handshake showed calls for.
+ */
 static void
 suggest_fix(struct upstream *up, struct upstream_failure *f)
 {
 	const struct conf_origin *o = up->origin->conf;
-	const char *n = o->sec.name;
-	char pin[128];
+	const char *variant = NULL;
+	char pin[128] = "";
+	struct errors_fix_vars v = {
+		.origin = o->sec.name,
+		.address = o->addr_host,
+		.connect = up->addr_text[0] ? up->addr_text : o->address,
+		.sni = up->sni_on ? up->sni : NULL,
+		.name = up->obs.names.n ? up->obs.names.v[0] : o->addr_host,
+		.pin = pin,
+	};
 
-	switch (f->code) {
-	case ES_ERR_DNS_FAIL:
-		snprintf(f->fix, sizeof(f->fix), "[resolve] %s = ADDR:PORT "
-		    "(or fix the DNS name)", o->addr_host);
-		return;
-	case ES_ERR_CONNECT_FAIL:
-	case ES_ERR_CONNECT_TIMEOUT:
-		snprintf(f->fix, sizeof(f->fix), "check that the origin listens "
-		    "on %s ([origin %s] address, [resolve])", up->addr_text, n);
-		return;
-	case ES_ERR_READ_TIMEOUT:
-		snprintf(f->fix, sizeof(f->fix), "[origin %s] read_timeout = "
-		    "LONGER, or make the origin answer faster", n);
-		return;
-	case ES_ERR_FWD_SSL_HANDSHAKE:
-		break;
-	default:
-		return;
+	if (f->code == ES_ERR_FWD_SSL_HANDSHAKE) {
+		switch (f->reason) {
+		case ES_TLS_NO_CERTIFICATE:
+			if (up->obs.not_tls)
+				variant = "not_tls";
+			else if (!up->sni_on && o->sni != ORIGIN_SNI_OFF)
+				variant = "ip_address";
+			else if (!up->sni_on)
+				variant = "sni_off";
+			break;
+		case ES_TLS_PIN_MISMATCH: {
+			struct pin p;
+			pin_from_digests(PIN_SHA1, &up->obs.digests, &p);
+			pin_format(&p, pin, sizeof(pin));
+			break;
+		}
+		case ES_TLS_ALERT:
+			if (up->obs.cert_requested)
+				variant = "cert_requested";
+			break;
+		default:
+			break;
+		}
 	}
-	switch (f->reason) {
-	case ES_TLS_NO_CERTIFICATE:
-		if (up->obs.not_tls)
-			snprintf(f->fix, sizeof(f->fix), "[origin %s] tls = off if "
-			    "the origin speaks plain HTTP there, or address = the "
-			    "origin's TLS port", n);
-		else if (!up->sni_on && o->sni != ORIGIN_SNI_OFF)
-			snprintf(f->fix, sizeof(f->fix), "[origin %s] address = "
-			    "HOSTNAME:PORT: SNI cannot carry an IP address, so "
-			    "none was sent", n);
-		else if (!up->sni_on)
-			snprintf(f->fix, sizeof(f->fix), "[origin %s] sni = on "
-			    "(Akamai: enable \"Use SNI TLS Extension\")", n);
-		else
-			snprintf(f->fix, sizeof(f->fix), "make the origin serve "
-			    "%s (CloudFront: add it as an alternate domain name), "
-			    "or [origin %s] sni = NAME it serves", up->sni, n);
-		return;
-	case ES_TLS_HOSTNAME_MISMATCH:
-		snprintf(f->fix, sizeof(f->fix), "[origin %s] names = A NAME THE "
-		    "CERTIFICATE HAS (Akamai: Match CN/SAN), or serve a "
-		    "certificate for %s", n, up->obs.names.n ?
-		    up->obs.names.v[0] : o->addr_host);
-		return;
-	case ES_TLS_CERT_EXPIRED:
-	case ES_TLS_CERT_NOT_YET_VALID:
-		snprintf(f->fix, sizeof(f->fix), "renew the origin's certificate "
-		    "(in edgesim: cert = lab on the origin's host)");
-		return;
-	case ES_TLS_UNTRUSTED_ISSUER:
-		snprintf(f->fix, sizeof(f->fix), "[origin %s] ca = FILE with the "
-		    "origin's CA (Akamai: add it to the trusted CA set)", n);
-		return;
-	case ES_TLS_SELF_SIGNED:
-		snprintf(f->fix, sizeof(f->fix), "[origin %s] verify = pin with "
-		    "pin = sha1:..., or a CA-issued certificate on the origin", n);
-		return;
-	case ES_TLS_INCOMPLETE_CHAIN:
-		snprintf(f->fix, sizeof(f->fix), "serve the intermediate "
-		    "certificate with the leaf on the origin (in edgesim: cert = "
-		    "lab instead of lab:no-intermediate)");
-		return;
-	case ES_TLS_PIN_MISMATCH: {
-		struct pin p;
-		pin_from_digests(PIN_SHA1, &up->obs.digests, &p);
-		pin_format(&p, pin, sizeof(pin));
-		snprintf(f->fix, sizeof(f->fix), "[origin %s] pin = %s (re-pin "
-		    "the new certificate), or verify = full to trust the CA", n,
-		    pin);
-		return;
-	}
-	case ES_TLS_REVOKED:
-		snprintf(f->fix, sizeof(f->fix), "re-issue the origin's "
-		    "certificate (it is on the CRL)");
-		return;
-	case ES_TLS_CLIENT_CERT_REQUIRED:
-		snprintf(f->fix, sizeof(f->fix), "[origin %s] client_cert = "
-		    "lab:client (or a certificate the origin trusts)", n);
-		return;
-	case ES_TLS_PROTOCOL_VERSION:
-		snprintf(f->fix, sizeof(f->fix), "[origin %s] min_tls/max_tls to "
-		    "a version the origin accepts", n);
-		return;
-	case ES_TLS_ALERT:
-		if (up->obs.cert_requested)
-			snprintf(f->fix, sizeof(f->fix), "[origin %s] client_cert = "
-			    "a certificate the origin trusts (it refused the one "
-			    "sent)", n);
-		else
-			snprintf(f->fix, sizeof(f->fix), "check what the origin "
-			    "requires ([origin %s] ciphers, groups, min_tls, "
-			    "max_tls) against its TLS settings", n);
-		return;
-	default:
-		return;
-	}
+	errors_fix(f->code, f->sub, variant, &v, f->fix, sizeof(f->fix));
 }
 
 static void
@@ -465,8 +408,9 @@ upstream_connect(struct upstream *up)
 		return;
 	}
 	setsockopt(up->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	if (connect(up->fd, (struct sockaddr *)&up->addr, up->addr_len) < 0 &&
-	    errno != EINPROGRESS) {
+	struct sockaddr *sa = (struct sockaddr *)&up->addr;
+	int rc = connect(up->fd, sa, up->addr_len); /* blocking-ok: NONBLOCK */
+	if (rc < 0 && errno != EINPROGRESS) {
 		int err = errno;
 		close(up->fd);
 		up->fd = -1;
@@ -521,15 +465,64 @@ upstream_sni(const struct origin_rt *origin, const char *host, char *buf,
 
 /* --- the pool --- */
 
-static struct pool *
-pool_of(struct upstream *up)
+/*
+ * A worker's idle keep-alive connections, per origin of one runtime. A
+ * connection of another runtime (an older generation) is never pooled:
+ * its origin's settings may have changed.
+ */
+TAILQ_HEAD(upstream_list, upstream);
+
+struct upstream_pool {
+	struct runtime *rt;             /* ref */
+	size_t n;                       /* origins of rt */
+	struct upstream_list *idle;     /* per origin */
+	size_t *n_idle;
+};
+
+struct upstream_pool *
+upstream_pool_new(struct runtime *rt)
 {
-	struct worker *w = up->w;
+	struct upstream_pool *p = xcalloc(1, sizeof(*p));
+
+	p->rt = runtime_ref(rt);
+	p->n = rt->cfg->n_origins;
+	p->idle = xcalloc(p->n ? p->n : 1, sizeof(*p->idle));
+	p->n_idle = xcalloc(p->n ? p->n : 1, sizeof(*p->n_idle));
+	for (size_t i = 0; i < p->n; i++)
+		TAILQ_INIT(&p->idle[i]);
+	return p;
+}
+
+void
+upstream_pool_flush(struct upstream_pool *p)
+{
+	for (size_t i = 0; p && i < p->n; i++)
+		while (!TAILQ_EMPTY(&p->idle[i]))
+			upstream_free(TAILQ_FIRST(&p->idle[i]));
+}
+
+void
+upstream_pool_free(struct upstream_pool *p)
+{
+	if (p == NULL)
+		return;
+	upstream_pool_flush(p);
+	free(p->idle);
+	free(p->n_idle);
+	runtime_unref(p->rt);
+	free(p);
+}
+
+/* The list up belongs in when idle, or NULL (another generation). */
+static struct upstream_list *
+pool_list(struct upstream_pool *p, const struct upstream *up, size_t **count)
+{
 	size_t i = up->origin->conf->index;
 
-	if (w->rt != up->rt || i >= w->n_pools)
+	if (p == NULL || p->rt != up->rt || i >= p->n)
 		return NULL;
-	return &w->pools[i];
+	*count = &p->n_idle[i];
+	return &p->idle[i];
 }
 
 static void
@@ -554,10 +547,12 @@ idle_read(struct bufferevent *bev, void *arg)
 void
 upstream_release(struct upstream *up, bool reusable)
 {
-	struct pool *p = reusable ? pool_of(up) : NULL;
+	size_t *count = NULL;
+	struct upstream_list *l = reusable ? pool_list(up->w->pool, up, &count) :
+	    NULL;
 	struct timeval tv;
 
-	if (p == NULL || up->bev == NULL || (int64_t)p->n_idle >=
+	if (l == NULL || up->bev == NULL || (int64_t)*count >=
 	    up->origin->conf->pool_size || up->w->draining ||
 	    evbuffer_get_length(bufferevent_get_input(up->bev)) > 0) {
 		upstream_free(up);
@@ -569,8 +564,8 @@ upstream_release(struct upstream *up, bool reusable)
 	tv_from_ms(&tv, up->origin->conf->pool_idle_ms);
 	bufferevent_set_timeouts(up->bev, &tv, NULL);
 	bufferevent_enable(up->bev, EV_READ);
-	TAILQ_INSERT_HEAD(&p->idle, up, link);
-	p->n_idle++;
+	TAILQ_INSERT_HEAD(l, up, link);
+	(*count)++;
 }
 
 int
@@ -581,18 +576,18 @@ upstream_get(struct worker *w, struct runtime *rt, struct origin_rt *origin,
 {
 	struct upstream *up;
 	size_t i = origin->conf->index;
+	struct upstream_pool *p = w->pool;
 
-	if (!fresh && w->rt == rt && i < w->n_pools) {
-		struct pool *p = &w->pools[i];
-		TAILQ_FOREACH(up, &p->idle, link) {
+	if (!fresh && p && p->rt == rt && i < p->n) {
+		TAILQ_FOREACH(up, &p->idle[i], link) {
 			/* Edge nodes never share connections: each has its
 			 * own, as each has its own pins. */
 			if (up->tag.node != tag->node ||
 			    up->sni_on != (sni != NULL) ||
 			    (sni && strcmp(up->sni, sni) != 0))
 				continue;
-			TAILQ_REMOVE(&p->idle, up, link);
-			p->n_idle--;
+			TAILQ_REMOVE(&p->idle[i], up, link);
+			p->n_idle[i]--;
 			up->state = UP_BUSY;
 			up->reused = true;
 			up->tag = *tag;
@@ -627,7 +622,7 @@ upstream_get(struct worker *w, struct runtime *rt, struct origin_rt *origin,
 	struct es_err err;
 	const struct conf_origin *o = origin->conf;
 	up->state = UP_RESOLVING;
-	int rc = resolve_start(w, rt->cfg, o->addr_host, o->addr_port,
+	int rc = resolve_start(w->dns, rt->cfg, o->addr_host, o->addr_port,
 	    &up->addr, &up->addr_len, resolved, up, &up->dns, &err);
 	if (rc == 1) {
 		resolve_addr_text((struct sockaddr *)&up->addr, up->addr_text,
@@ -646,10 +641,11 @@ upstream_free(struct upstream *up)
 		return;
 	assert(up->magic == UPSTREAM_MAGIC);
 	if (up->state == UP_IDLE) {
-		struct pool *p = pool_of(up);
-		if (p) {
-			TAILQ_REMOVE(&p->idle, up, link);
-			p->n_idle--;
+		size_t *count;
+		struct upstream_list *l = pool_list(up->w->pool, up, &count);
+		if (l) {
+			TAILQ_REMOVE(l, up, link);
+			(*count)--;
 		}
 	}
 	if (up->dns)
@@ -666,16 +662,6 @@ upstream_free(struct upstream *up)
 	runtime_unref(up->rt);
 	up->magic = 0;
 	free(up);
-}
-
-void
-upstream_pool_flush(struct worker *w)
-{
-	for (size_t i = 0; i < w->n_pools; i++) {
-		struct pool *p = &w->pools[i];
-		while (!TAILQ_EMPTY(&p->idle))
-			upstream_free(TAILQ_FIRST(&p->idle));
-	}
 }
 
 void

@@ -138,7 +138,16 @@ void upstream_classify_broken(struct upstream *up, short what,
  * response), with the fix when one is known. */
 void upstream_log_failure(struct upstream *up, struct upstream_failure *f);
 
-/* Drop every idle pooled connection of the worker. */
-void upstream_pool_flush(struct worker *w);
+/*
+ * A worker's pool of idle keep-alive origin connections, for the origins
+ * of rt (upstream.c owns it; the worker holds it). upstream_release puts
+ * a connection in the pool of its worker, upstream_get takes it out.
+ */
+struct upstream_pool;
+struct upstream_pool *upstream_pool_new(struct runtime *rt);
+/* Close every idle connection in p. */
+void upstream_pool_flush(struct upstream_pool *p);
+/* Flush and free p (NULL: nothing). */
+void upstream_pool_free(struct upstream_pool *p);
 
 #endif

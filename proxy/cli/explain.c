@@ -15,125 +15,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "errors.h"
 #include "util.h"
 
-struct why {
-	const char *code;
-	const char *sub;        /* NULL: any */
-	const char *text;
-};
-
-static const struct why whys[] = {
-	{ "ERR_DNS_FAIL", NULL,
-	  "The edge could not turn the origin's host name into an address: "
-	  "the name is in neither [resolve] nor DNS. In production: a typo in "
-	  "the origin host name, a deleted DNS record, or a private zone the "
-	  "CDN cannot see." },
-	{ "ERR_CONNECT_FAIL", NULL,
-	  "The origin refused the TCP connection (nothing listens on that "
-	  "port) or is unreachable. In production: the origin is down, a "
-	  "firewall or security group drops the CDN's addresses, or the "
-	  "origin port is wrong." },
-	{ "ERR_CONNECT_TIMEOUT", NULL,
-	  "The TCP connection did not complete within connect_timeout: "
-	  "packets are dropped on the way (a firewall that drops instead of "
-	  "refusing) or the origin is overloaded." },
-	{ "ERR_FWD_SSL_HANDSHAKE", "no_certificate",
-	  "The origin ended the TLS handshake before sending any certificate. "
-	  "A server that hosts many names (CloudFront, or any SNI-based "
-	  "virtual hosting) chooses its certificate from the SNI the client "
-	  "sends; without SNI, or with a name it does not serve, it has "
-	  "nothing to present and aborts: with an alert (40 "
-	  "handshake_failure, or 112 unrecognized_name as nginx's "
-	  "ssl_reject_handshake sends), a close or a reset. Akamai reports "
-	  "this as ERR_FWD_SSL_HANDSHAKE when \"Use SNI TLS Extension\" is "
-	  "off; `openssl s_client` without -servername prints \"no peer "
-	  "certificate available\"." },
-	{ "ERR_FWD_SSL_HANDSHAKE", "protocol_version",
-	  "The edge and the origin have no TLS version in common: the origin "
-	  "accepts only versions the edge does not offer (min_tls / max_tls), "
-	  "or the reverse." },
-	{ "ERR_FWD_SSL_HANDSHAKE", "cert_expired",
-	  "The origin's certificate is past its notAfter date. A renewal was "
-	  "missed, or the renewed certificate was never loaded by the server." },
-	{ "ERR_FWD_SSL_HANDSHAKE", "cert_not_yet_valid",
-	  "The origin's certificate is not valid yet (notBefore is in the "
-	  "future): issued with a wrong clock or deployed too early, or the "
-	  "edge's clock is wrong." },
-	{ "ERR_FWD_SSL_HANDSHAKE", "untrusted_issuer",
-	  "The origin's certificate chains to a CA the edge does not trust: a "
-	  "private CA (like the keytool self-CA of seed 003) that was never "
-	  "added to the edge's trust store. CDNs trust public CAs unless told "
-	  "otherwise." },
-	{ "ERR_FWD_SSL_HANDSHAKE", "self_signed",
-	  "The origin presents a self-signed certificate: no CA vouches for "
-	  "it. Akamai accepts one only with pinning (\"Specific "
-	  "certificates\", verify = pin)." },
-	{ "ERR_FWD_SSL_HANDSHAKE", "incomplete_chain",
-	  "The origin sent its certificate without the intermediate CA "
-	  "certificate that links it to a trusted root. Browsers often hide "
-	  "this (they cache intermediates or fetch them); CDNs and API clients "
-	  "do not, and fail." },
-	{ "ERR_FWD_SSL_HANDSHAKE", "hostname_mismatch",
-	  "The origin's certificate does not cover the name the edge expects "
-	  "(the SNI it sent, or Akamai's Match CN/SAN names). Often the origin "
-	  "served its default certificate because the name is not configured "
-	  "on it: CloudFront serves *.cloudfront.net for a name that is not "
-	  "one of the distribution's alternate domain names." },
-	{ "ERR_FWD_SSL_HANDSHAKE", "pin_mismatch",
-	  "The origin's certificate is not the pinned one. A pin names the "
-	  "leaf itself (Akamai compares its SHA-1), so any renewal or "
-	  "rotation on the origin breaks it, even to a perfectly valid "
-	  "certificate; CloudFront rotates its certificates without notice "
-	  "(seed 003)." },
-	{ "ERR_FWD_SSL_HANDSHAKE", "revoked",
-	  "The origin's certificate is on its CA's revocation list: it was "
-	  "revoked, after a key compromise or a re-issue." },
-	{ "ERR_FWD_SSL_HANDSHAKE", "client_cert_required",
-	  "The origin requires a client certificate (mutual TLS) and the edge "
-	  "presented none, so it refused the handshake (alert 116 "
-	  "certificate_required in TLS 1.3, 40 or 42 in TLS 1.2)." },
-	{ "ERR_FWD_SSL_HANDSHAKE", NULL,
-	  "The TLS handshake with the origin failed; the detail says how." },
-	{ "ERR_READ_TIMEOUT", NULL,
-	  "The origin accepted the connection but did not answer within "
-	  "read_timeout." },
-	{ "ERR_READ_ERROR", NULL,
-	  "The connection to the origin broke (reset or closed) before the "
-	  "response was complete." },
-	{ "ERR_ZERO_SIZE_OBJECT", NULL,
-	  "The origin closed the connection without sending any response." },
-	{ "ERR_BAD_RESPONSE", NULL,
-	  "The origin's response was not valid HTTP/1.1." },
-	{ "ERR_HOST_NOT_SERVED", NULL,
-	  "The request's Host is not a host or alias of this edge. CloudFront "
-	  "answers 403 for a Host that is not one of the distribution's "
-	  "alternate domain names; Akamai answers 400 Invalid URL." },
-	{ "ERR_BAD_REQUEST", NULL,
-	  "The viewer's request was malformed (the detail says how) and was "
-	  "refused before reaching any origin." },
-	{ "ERR_REQUEST_TIMEOUT", NULL,
-	  "The viewer did not send a complete request head within "
-	  "header_timeout." },
-	{ "ERR_LOOP_DETECTED", NULL,
-	  "The request had already passed through too many proxies: the "
-	  "chain routes back into itself." },
-};
-
+/* The explanation of a code and sub-reason as a log record spells them:
+ * the error table's (errors.c), the one place errors are described. */
 const char *
 explain_why(const char *code, const char *sub)
 {
-	if (sub && strncmp(sub, "alert:", 6) == 0)
-		return "The origin sent a TLS alert after its certificate: it "
-		    "refused something the edge did (a cipher, a client "
-		    "certificate, a parameter).";
-	for (size_t i = 0; i < ES_ARRAY_LEN(whys); i++) {
-		if (strcmp(whys[i].code, code) != 0)
-			continue;
-		if (whys[i].sub == NULL || (sub && (strcmp(whys[i].sub, sub) == 0)))
-			return whys[i].text;
-	}
-	return NULL;
+	enum es_code c;
+
+	if (code == NULL || errors_parse(code, &c) < 0)
+		return NULL;
+	return errors_why(c, sub);
 }
 
 static void
@@ -324,6 +218,15 @@ print_story(FILE *out, const char *ref, const struct log_fields *req,
 		fprintf(out, "  result %s: %s bytes up, %s bytes down\n",
 		    get_or(req, "result", "?"), get_or(req, "bytes_up", "0"),
 		    get_or(req, "bytes_down", "0"));
+	} else if (req && strcmp(req->event, "proxy") == 0) {
+		fprintf(out, "  %s  %s %s through the forward proxy\n",
+		    req->ts ? req->ts : "", get_or(req, "method", "?"),
+		    get_or(req, "target", "?"));
+		fprintf(out, "  client %s, route %s, destination %s\n",
+		    get_or(req, "client", "?"), get_or(req, "route", "-"),
+		    get_or(req, "dest", "-"));
+		fprintf(out, "  answered %s%s%s\n", get_or(req, "status", "?"),
+		    code ? ": " : "", code ? code : "");
 	} else if (req) {
 		fprintf(out, "  %s  %s %s  Host %s\n", req->ts ? req->ts : "",
 		    get_or(req, "method", "?"), get_or(req, "path", "?"),
@@ -385,6 +288,8 @@ print_story(FILE *out, const char *ref, const struct log_fields *req,
 		text_wrap(out, "  ", why, 76);
 	}
 	const char *fix = origin ? explain_get(origin, "fix") : NULL;
+	if (fix == NULL)
+		fix = explain_get(main, "fix");
 	if (fix) {
 		fprintf(out, "\nFix\n");
 		text_wrap(out, "  ", fix, 76);
@@ -442,7 +347,8 @@ explain_ref(const char *log_path, const char *ref, FILE *out)
 		if (i == NULL || strcmp(i, id) != 0) {
 			explain_fields_free(&lf);
 		} else if (strcmp(lf.event, "request") == 0 ||
-		    strcmp(lf.event, "tunnel") == 0) {
+		    strcmp(lf.event, "tunnel") == 0 ||
+		    strcmp(lf.event, "proxy") == 0) {
 			explain_fields_free(&req);
 			req = lf;
 			have_req = true;

@@ -14,6 +14,7 @@
 #include "cli/lint.h"
 #include "config.h"
 #include "config_keys.h"
+#include "errors_doc.h"
 #include "explain.h"
 #include "probe.h"
 #include "scenario.h"
@@ -389,6 +390,10 @@ main(int argc, char **argv)
 		return lint_main(argc - 2, argv + 2);
 	if (strcmp(cmd, "config-doc") == 0)
 		return cmd_config_doc();
+	if (strcmp(cmd, "errors-doc") == 0) {
+		errors_doc(stdout);
+		return 0;
+	}
 	if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
 		printf("edgesim %s\n", EDGESIM_VERSION);
 		return 0;

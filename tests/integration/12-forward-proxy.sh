@@ -36,7 +36,7 @@ body=$(curl -sS --max-time 10 -x "$PX" --cacert "$PKI/ca.pem" -w '\n%{http_code}
 check_eq "curl -x: the real name through the proxy, verified: 200" 200 "$(tail -n1 <<<"$body")"
 check_contains "... and it went through both edges" "$body" '"sni":"d111111abcdef8.cloudfront.net"'
 check_log "the tunnel is logged with its route" \
-    "proxy client=.* method=CONNECT target=www.example.com:$AP route=edge via=\"\[host www.example.com\] on \[edge akamai\]\" dest=127.0.0.1:$AP status=200"
+    "proxy ref=[^ ]+ id=[0-9a-f]+ client=.* method=CONNECT target=www.example.com:$AP route=edge via=\"\[host www.example.com\] on \[edge akamai\]\" dest=127.0.0.1:$AP status=200"
 check_log "the edge saw the real SNI" "request .*edge=akamai .*sni=www.example.com method=GET"
 
 curl -sS --max-time 10 -x "$PX" --cacert "$PKI/ca.pem" -o /dev/null "https://www.example.com:$AP/" 2>/dev/null
@@ -49,6 +49,19 @@ check_log "... with a log line" "proxy .*target=www.google.com:443 route=denied_
 out=$(curl -sS --max-time 10 -x "$PX" "https://www.example.com:22/" 2>&1)
 check_contains "a port that is not allowed is refused" "$out" "response 403"
 check_log "... with a log line" "proxy .*target=www.example.com:22 route=denied_port status=403"
+
+# The refusal is a code of the error table: named, referenced, explained.
+hdr=$(timeout 5 bash -c 'exec 3<>/dev/tcp/127.0.0.1/'"$FP"'; printf "CONNECT www.google.com:443 HTTP/1.1\r\nHost: www.google.com:443\r\n\r\n" >&3; cat <&3' | tr -d '\r')
+check_contains "a refused CONNECT names its code" "$hdr" "X-Edgesim-Error: ERR_PROXY_DENIED"
+ref=$(sed -n 's/^X-Edgesim-Ref: //p' <<<"$hdr")
+check_match() { if [[ "$2" =~ $3 ]]; then ok "$1"; else not_ok "$1: '$2' !~ /$3/"; fi; }
+check_match "... and carries a reference" "$ref" '^es-[0-9a-f]+-[0-9a-f]+$'
+wait_for "$ES_LOG" "proxy ref=$ref " 5
+story=$("$EDGESIM" explain "$ref" --log "$ES_LOG" 2>&1)
+check_contains "explain tells the proxy's refusal" "$story" "CONNECT www.google.com:443 through the forward proxy"
+check_contains "... with the code" "$story" "answered 403: ERR_PROXY_DENIED"
+check_contains "... why" "$story" "edgesim is not an open proxy"
+check_contains "... and the setting to change" "$story" "[forward_proxy] hosts = NAME"
 
 # Raw requests to the proxy.
 raw() { # request bytes -> status line

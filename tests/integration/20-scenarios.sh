@@ -25,6 +25,9 @@ done
 UP_PID=
 up() {
     down
+    # A fresh file: the shell truncates it in the child, after the fork,
+    # so a wait that reads it at once could see the last run's "ready".
+    rm -f "$T/up.out" "$T/up.err"
     "$EDGESIM" scenario up "$@" >"$T/up.out" 2>"$T/up.err" &
     UP_PID=$!
     PIDS+=("$UP_PID")
@@ -36,7 +39,9 @@ up() {
         sleep 0.1
     done
     if ! grep -q '^ready' "$T/up.out"; then
-        not_ok "scenario up $* did not start"
+        local st=running
+        kill -0 "$UP_PID" 2>/dev/null || { wait "$UP_PID"; st="exit status $?"; }
+        not_ok "scenario up $* did not start ($st)"
         diag "$(cat "$T/up.out" "$T/up.err")"
     fi
     local w e addr rest

@@ -54,6 +54,7 @@ static const struct code_row code_rows[] = {
 	{ ES_ERR_REQUEST_TIMEOUT, "ERR_REQUEST_TIMEOUT", -1, 408, 408, 408,
 	  false },
 	{ ES_ERR_LOOP_DETECTED, "ERR_LOOP_DETECTED", -1, 508, 508, 508, false },
+	{ ES_ERR_PROXY_DENIED, "ERR_PROXY_DENIED", -1, 403, 403, 403, false },
 };
 
 static void
