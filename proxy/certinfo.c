@@ -146,6 +146,16 @@ key_type_str(EVP_PKEY *key, char *out, size_t len)
 int
 certinfo_from_x509(X509 *cert, struct certinfo *info)
 {
+	struct cert_digests d;
+
+	certinfo_digests(cert, &d);
+	return certinfo_from_x509_digests(cert, &d, info);
+}
+
+int
+certinfo_from_x509_digests(X509 *cert, const struct cert_digests *d,
+    struct certinfo *info)
+{
 	EVP_PKEY *key;
 
 	memset(info, 0, sizeof(*info));
@@ -164,9 +174,7 @@ certinfo_from_x509(X509 *cert, struct certinfo *info)
 	    info->not_after_str, sizeof(info->not_after_str));
 	sans_get(cert, &info->sans);
 	key_type_str(key, info->key_type, sizeof(info->key_type));
-	certinfo_sha1(cert, info->sha1);
-	certinfo_sha256(cert, info->sha256);
-	certinfo_spki_sha256(cert, info->spki_sha256);
+	certinfo_format_digests(d, info->sha1, info->sha256, info->spki_sha256);
 	/*
 	 * Not X509_check_issued(cert, cert): it also wants keyCertSign, which
 	 * a self-signed leaf (lab:self-signed) does not carry.
@@ -253,45 +261,32 @@ certinfo_sans_plain(const struct certinfo *info, struct sbuf *out)
 	sans_join(info, false, out);
 }
 
-static void
-digest_hex(X509 *cert, const EVP_MD *md, char *out, size_t len)
-{
-	unsigned char d[EVP_MAX_MD_SIZE];
-	unsigned int n = 0;
-
-	out[0] = '\0';
-	if (cert != NULL && X509_digest(cert, md, d, &n))
-		hex_encode(d, n, ':', out, len);
-	ERR_clear_error();
-}
-
 void
-certinfo_sha1(X509 *cert, char out[60])
+certinfo_digests(X509 *cert, struct cert_digests *d)
 {
-	digest_hex(cert, EVP_sha1(), out, 60);
-}
-
-void
-certinfo_sha256(X509 *cert, char out[100])
-{
-	digest_hex(cert, EVP_sha256(), out, 100);
-}
-
-void
-certinfo_spki_sha256(X509 *cert, char out[48])
-{
-	unsigned char d[EVP_MAX_MD_SIZE], *der = NULL;
-	unsigned int n = 0;
-	EVP_PKEY *key = cert ? X509_get0_pubkey(cert) : NULL;
+	unsigned char *der = NULL;
+	unsigned int n;
 	int len;
 
-	out[0] = '\0';
-	if (key != NULL && (len = i2d_PUBKEY(key, &der)) > 0 &&
-	    EVP_Digest(der, (size_t)len, d, &n, EVP_sha256(), NULL) &&
-	    n == 32)
-		EVP_EncodeBlock((unsigned char *)out, d, (int)n);
+	memset(d, 0, sizeof(*d));
+	if (cert == NULL)
+		return;
+	X509_digest(cert, EVP_sha1(), d->sha1, &n);
+	X509_digest(cert, EVP_sha256(), d->sha256, &n);
+	EVP_PKEY *key = X509_get0_pubkey(cert);
+	if (key != NULL && (len = i2d_PUBKEY(key, &der)) > 0)
+		EVP_Digest(der, (size_t)len, d->spki, &n, EVP_sha256(), NULL);
 	OPENSSL_free(der);
 	ERR_clear_error();
+}
+
+void
+certinfo_format_digests(const struct cert_digests *d, char sha1[60],
+    char sha256[100], char spki[48])
+{
+	hex_encode(d->sha1, sizeof(d->sha1), ':', sha1, 60);
+	hex_encode(d->sha256, sizeof(d->sha256), ':', sha256, 100);
+	EVP_EncodeBlock((unsigned char *)spki, d->spki, (int)sizeof(d->spki));
 }
 
 int

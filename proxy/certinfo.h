@@ -32,8 +32,26 @@ struct certinfo {
 	bool is_ca;
 };
 
+/*
+ * The three digests of a certificate, raw: SHA-1 and SHA-256 over its DER,
+ * and SHA-256 over its SubjectPublicKeyInfo as i2d_PUBKEY writes it (what
+ * curl --pinnedpubkey takes; X509_pubkey_digest is not that and is not
+ * used). Computed here and nowhere else: pins compare them, logs print
+ * them.
+ */
+struct cert_digests {
+	unsigned char sha1[20];
+	unsigned char sha256[32];
+	unsigned char spki[32];
+};
+void certinfo_digests(X509 *cert, struct cert_digests *d);
+
 /* Fill info from cert; 0 on success. info must be freed with certinfo_free. */
 int certinfo_from_x509(X509 *cert, struct certinfo *info);
+/* The same, with the digests already computed (an origin handshake has
+ * them from its verification: they are not computed twice). */
+int certinfo_from_x509_digests(X509 *cert, const struct cert_digests *d,
+    struct certinfo *info);
 /* Load the first certificate of a PEM file. */
 int certinfo_load_file(const char *path, struct certinfo *info,
     struct es_err *err);
@@ -49,13 +67,10 @@ void certinfo_sans_typed(const struct certinfo *info, struct sbuf *out);
 void certinfo_sans_plain(const struct certinfo *info, struct sbuf *out);
 
 /*
- * Digests of a certificate as edgesim spells them in pins and logs.
- * sha1/sha256: uppercase hex with colons over the DER certificate.
- * spki: base64 SHA-256 over i2d_PUBKEY (what curl --pinnedpubkey takes);
- * X509_pubkey_digest is not that and is not used.
+ * Digests as edgesim spells them in pins and logs. sha1/sha256: uppercase
+ * hex with colons; spki: base64.
  */
-void certinfo_sha1(X509 *cert, char out[60]);
-void certinfo_sha256(X509 *cert, char out[100]);
-void certinfo_spki_sha256(X509 *cert, char out[48]);
+void certinfo_format_digests(const struct cert_digests *d, char sha1[60],
+    char sha256[100], char spki[48]);
 
 #endif

@@ -88,25 +88,8 @@ pin_parse(const char *text, struct pin *out, struct es_err *err)
 	return 0;
 }
 
-void
-pin_digests_of(X509 *leaf, struct pin_digests *d)
-{
-	unsigned int n;
-	unsigned char *der = NULL;
-
-	memset(d, 0, sizeof(*d));
-	X509_digest(leaf, EVP_sha1(), d->sha1, &n);
-	X509_digest(leaf, EVP_sha256(), d->sha256, &n);
-	/* The SubjectPublicKeyInfo as DER: i2d_PUBKEY, not
-	 * X509_pubkey_digest (which hashes the bare key bits). */
-	int len = i2d_PUBKEY(X509_get0_pubkey(leaf), &der);
-	if (len > 0)
-		EVP_Digest(der, (size_t)len, d->spki, &n, EVP_sha256(), NULL);
-	OPENSSL_free(der);
-}
-
 bool
-pin_match(const struct pin *p, const struct pin_digests *d)
+pin_match(const struct pin *p, const struct cert_digests *d)
 {
 	const unsigned char *have;
 
@@ -137,7 +120,7 @@ pin_format(const struct pin *p, char *out, size_t len)
 }
 
 void
-pin_from_digests(enum pin_kind kind, const struct pin_digests *d,
+pin_from_digests(enum pin_kind kind, const struct cert_digests *d,
     struct pin *out)
 {
 	memset(out, 0, sizeof(*out));

@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "certinfo.h"
 #include "util.h"
 
 typedef struct x509_st X509;
@@ -30,20 +31,12 @@ struct pin {
 	size_t len;                     /* 20 or 32 */
 };
 
-/* The three digests of a leaf, computed once per handshake. */
-struct pin_digests {
-	unsigned char sha1[20];
-	unsigned char sha256[32];
-	unsigned char spki[32];
-};
-
 int pin_parse(const char *text, struct pin *out, struct es_err *err);
-void pin_digests_of(X509 *leaf, struct pin_digests *d);
-bool pin_match(const struct pin *p, const struct pin_digests *d);
+bool pin_match(const struct pin *p, const struct cert_digests *d);
 /* Canonical text: "sha1:AB:CD:...", "sha256:...", "spki:BASE64". */
 void pin_format(const struct pin *p, char *out, size_t len);
 /* The pin of kind for digests d. */
-void pin_from_digests(enum pin_kind kind, const struct pin_digests *d,
+void pin_from_digests(enum pin_kind kind, const struct cert_digests *d,
     struct pin *out);
 
 #endif

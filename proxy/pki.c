@@ -450,8 +450,8 @@ key_load(const char *path)
 	return key;
 }
 
-static X509_CRL *
-crl_load(const char *path)
+X509_CRL *
+pki_crl_load(const char *path)
 {
 	X509_CRL *crl = NULL;
 	BIO *b;
@@ -826,7 +826,7 @@ crl_ensure(const char *dir, const struct ca *inter, bool force,
 	if (join(path, dir, "crl", ".pem", err) < 0 ||
 	    revoked_scan(dir, inter->cert, serials, err) < 0)
 		goto out;
-	crl = crl_load(path);
+	crl = pki_crl_load(path);
 	if (!force && crl != NULL && crl_sound(crl, inter, serials)) {
 		rc = 0;
 		goto out;

@@ -87,6 +87,11 @@ int pki_ensure_leaf(const char *dir, enum pki_key_type kt,
     const char *const *names, size_t n_names, enum pki_variant v, bool force,
     struct pki_paths *out, bool *issued, struct es_err *err);
 
+/* The first CRL of a PEM file, or NULL (unreadable, or not a CRL). The
+ * one CRL reader: the lab's own and an origin's `crl` both use it. */
+typedef struct X509_crl_st X509_CRL;
+X509_CRL *pki_crl_load(const char *path);
+
 /* The paths a leaf has (or would have), without touching the disk. */
 void pki_leaf_paths(const char *dir, const char *first_name,
     enum pki_variant v, struct pki_paths *out);

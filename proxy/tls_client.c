@@ -21,6 +21,7 @@
 #include "certinfo.h"
 #include "certs.h"
 #include "log.h"
+#include "pki.h"
 #include "tls_common.h"
 
 static void
@@ -229,7 +230,7 @@ cert_verify_cb(X509_STORE_CTX *xs, void *arg)
 		obs->leaf = leaf;
 	STACK_OF(X509) *sent = X509_STORE_CTX_get0_untrusted(xs);
 	obs->chain_len = sent ? sk_X509_num(sent) : 1;
-	pin_digests_of(leaf, &obs->digests);
+	certinfo_digests(leaf, &obs->digests);
 	obs->verify_err = X509_V_OK;
 
 	enum verify_mode mode = tc->conf->verify;
@@ -322,13 +323,10 @@ tls_client_init(struct tls_client *tc, const struct config *cfg,
 			certs_lab_crl(cfg, path, sizeof(path));
 		else
 			snprintf(path, sizeof(path), "%s", o->crl);
-		FILE *f = fopen(path, "r");
-		X509_CRL *crl = f ? PEM_read_X509_CRL(f, NULL, NULL, NULL) : NULL;
-		if (f)
-			fclose(f);
+		X509_CRL *crl = pki_crl_load(path);
 		if (crl == NULL) {
-			tls_err_openssl(err, "[origin %s] crl: cannot read '%s'",
-			    o->sec.name, path);
+			es_errf(err, "[origin %s] crl: cannot read a CRL from "
+			    "'%s'", o->sec.name, path);
 			goto fail;
 		}
 		X509_STORE_add_crl(store, crl);

@@ -68,7 +68,7 @@ struct tls_client_obs {
 	bool got_cert;                  /* a Certificate message arrived */
 	X509 *leaf;                     /* its leaf (a reference we hold) */
 	int chain_len;                  /* certificates the origin sent */
-	struct pin_digests digests;
+	struct cert_digests digests;
 	int verify_err;                 /* X509_V_OK or the failure */
 	int verify_depth;
 	enum tls_pin_result pin;

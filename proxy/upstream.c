@@ -116,7 +116,9 @@ log_origin_record(struct upstream *up, const struct upstream_failure *f)
 	if (up->obs.leaf) {
 		struct certinfo ci;
 		struct sbuf sans;
-		if (certinfo_from_x509(up->obs.leaf, &ci) == 0) {
+		/* The digests of the verification, not computed again. */
+		if (certinfo_from_x509_digests(up->obs.leaf, &up->obs.digests,
+		    &ci) == 0) {
 			sbuf_init(&sans);
 			certinfo_sans_plain(&ci, &sans);
 			log_str(&r, "cert_subject", ci.subject);

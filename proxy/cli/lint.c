@@ -247,8 +247,8 @@ pins_match_lab(const struct config *cfg, const struct conf_origin *o,
 	fclose(f);
 	if (x == NULL)
 		return false;
-	struct pin_digests d;
-	pin_digests_of(x, &d);
+	struct cert_digests d;
+	certinfo_digests(x, &d);
 	X509_free(x);
 	for (size_t i = 0; i < o->pins.n; i++) {
 		struct pin pin;

@@ -186,7 +186,7 @@ matching_name(X509 *leaf, const struct strlist *names)
 }
 
 static void
-check_pins(struct probe *p, struct hs *h, const struct pin_digests *d)
+check_pins(struct probe *p, struct hs *h, const struct cert_digests *d)
 {
 	const struct probe_opts *o = p->o;
 	struct pin have;
@@ -226,7 +226,7 @@ fill_obs(struct probe *p, struct hs *h, struct tls_client_obs *obs)
 		obs->got_cert = true;
 		obs->leaf = r->leaf;
 		obs->chain_len = r->chain_len;
-		pin_digests_of(r->leaf, &obs->digests);
+		certinfo_digests(r->leaf, &obs->digests);
 	}
 }
 

@@ -1,11 +1,12 @@
 /*
- * scenario.c - the catalogue of incidents and the runner that proves them.
+ * scenario.c - the runner that proves the incidents of the catalogue.
  *
  * A scenario is a config, conf/scenarios/NAME.ini, holding the broken
  * state. Its header comments carry the story, the code it produces and the
  * fix, as overrides ("; fix: [origin cloudfront-dist] sni = on"): the fixed
  * state is the same file with those lines applied, never a copy. The steps
- * (what a viewer does, what it must see) are in the table below.
+ * (what a viewer does, what it must see) are the catalogue's
+ * (scenario_catalogue.c); this file is the runner.
  *
  * The runner copies the config to a temporary directory with every listen
  * port moved to a free one (and [resolve] entries with it), starts it as
@@ -28,163 +29,10 @@
 #include <unistd.h>
 
 #include "blocking_client.h"
+#include "scenario_catalogue.h"
 #include "config.h"
 #include "explain.h"
 #include "util.h"
-
-enum step_kind {
-	STEP_HTTP,      /* a viewer's GET through an edge */
-	STEP_TLS,       /* a viewer's handshake only */
-	STEP_RAW,       /* TLS, then raw bytes (mode = tcp) */
-	STEP_CHECK,     /* `edgesim check` on the config */
-	STEP_RELOAD,    /* change the config of a running edge, SIGHUP it */
-	STEP_WAIT,      /* let time pass */
-};
-
-struct step {
-	enum step_kind kind;
-	const char *edge;       /* whose listener the viewer uses (or reloads) */
-	const char *host;       /* SNI and Host; NULL: no SNI */
-	const char *path;
-	int status;             /* HTTP/RAW: the status a viewer must get */
-	const char *expect;     /* HTTP: X-Edgesim-Error, or "tls:name_mismatch";
-	                           TLS: "no_certificate" or "cert:NAME";
-	                           CHECK: "OK" or text of the refusal */
-	const char *change;     /* RELOAD: "[section] key = value" */
-	int ms;                 /* WAIT */
-	bool key;               /* the one step the summary table shows */
-	const char *says;       /* what this step shows, in a few words */
-};
-
-#define STEPS_MAX 8
-
-struct scenario {
-	const char *name;
-	const char *split;      /* edges run in a second process, or NULL */
-	struct step broken[STEPS_MAX];
-	struct step fixed[STEPS_MAX];
-};
-
-#define GET(e, h, p, st, ex, say) \
-	{ .kind = STEP_HTTP, .edge = e, .host = h, .path = p, .status = st, \
-	  .expect = ex, .key = true, .says = say }
-
-static const struct scenario scenarios[] = {
-	{ "sni-off", NULL,
-	  { GET("akamai", "www.example.com", "/", 503,
-	      "ERR_FWD_SSL_HANDSHAKE; no_certificate",
-	      "a viewer asks the Akamai edge for the home page") },
-	  { GET("akamai", "www.example.com", "/", 200, NULL,
-	      "the same request with SNI on") } },
-	{ "alias-not-covered", NULL,
-	  { { .kind = STEP_CHECK, .expect = "is not covered by the host's "
-	      "certificate", .key = true, .says = "the pipeline adds the "
-	      "alternate name www.example.com to the distribution" } },
-	  { { .kind = STEP_CHECK, .expect = "OK", .says = "with a "
-	      "certificate that covers the name, the config is accepted" },
-	    GET("cloudfront", "www.example.com", "/", 200, NULL,
-	      "and the alternate name is served") } },
-	{ "alias-missing", NULL,
-	  { GET("cloudfront", "api.example.com", "/api/users", 0,
-	      "tls:name_mismatch", "a client calls https://api.example.com") },
-	  { GET("cloudfront", "api.example.com", "/api/users", 200, NULL,
-	      "with the alias added") } },
-	{ "pin-rotated", "cloudfront",
-	  { GET("akamai-a", "www.example.com", "/", 200, NULL,
-	      "node A pins (learns) the CloudFront leaf"),
-	    { .kind = STEP_RELOAD, .edge = "cloudfront", .change =
-	      "[host d111111abcdef8.cloudfront.net] cert = lab:rotated",
-	      .says = "CloudFront rotates its certificate" },
-	    GET("akamai-b", "www.example.com", "/", 200, NULL,
-	      "node B pins only now: it learns the new leaf"),
-	    { .kind = STEP_HTTP, .edge = "akamai-a", .host = "www.example.com",
-	      .path = "/", .status = 503, .key = true,
-	      .expect = "ERR_FWD_SSL_HANDSHAKE; pin_mismatch",
-	      .says = "node A still holds the old pin: its viewers fail" },
-	    { .kind = STEP_WAIT, .ms = 2200, .says = "pin_refresh (2s) comes "
-	      "due on node A" },
-	    { .kind = STEP_HTTP, .edge = "akamai-a", .host = "www.example.com",
-	      .path = "/", .status = 200, .says = "node A re-learned the "
-	      "pin: \"prod suddenly worked\"" } },
-	  { GET("akamai-a", "www.example.com", "/", 200, NULL,
-	      "node A verifies by CA"),
-	    { .kind = STEP_RELOAD, .edge = "cloudfront", .change =
-	      "[host d111111abcdef8.cloudfront.net] cert = lab:rotated",
-	      .says = "CloudFront rotates its certificate" },
-	    { .kind = STEP_HTTP, .edge = "akamai-a", .host = "www.example.com",
-	      .path = "/", .status = 200, .key = true, .says = "a rotation "
-	      "under the same CA changes nothing" },
-	    GET("akamai-b", "www.example.com", "/", 200, NULL,
-	      "node B too") } },
-	{ "host-header", NULL,
-	  { GET("akamai", "www.example.com", "/", 403, "ERR_HOST_NOT_SERVED",
-	      "Akamai forwards Host: static.example.com to CloudFront") },
-	  { GET("akamai", "www.example.com", "/", 200, NULL,
-	      "Akamai forwards the incoming Host, an alternate name") } },
-	{ "expired", NULL,
-	  { GET("akamai", "www.example.com", "/", 503,
-	      "ERR_FWD_SSL_HANDSHAKE; cert_expired",
-	      "the origin's certificate expired yesterday") },
-	  { GET("akamai", "www.example.com", "/", 200, NULL,
-	      "after the renewal") } },
-	{ "untrusted-ca", NULL,
-	  { GET("akamai", "www.example.com", "/", 503,
-	      "ERR_FWD_SSL_HANDSHAKE; untrusted_issuer",
-	      "the origin's certificate comes from a private CA") },
-	  { GET("akamai", "www.example.com", "/", 200, NULL,
-	      "with the private CA added to the trust store") } },
-	{ "incomplete-chain", NULL,
-	  { GET("akamai", "www.example.com", "/", 503,
-	      "ERR_FWD_SSL_HANDSHAKE; incomplete_chain",
-	      "the origin sends its leaf without the intermediate") },
-	  { GET("akamai", "www.example.com", "/", 200, NULL,
-	      "the origin serves the full chain") } },
-	{ "origin-mtls", NULL,
-	  { GET("akamai", "www.example.com", "/", 503,
-	      "ERR_FWD_SSL_HANDSHAKE; client_cert_required",
-	      "the origin requires a client certificate") },
-	  { GET("akamai", "www.example.com", "/", 200, NULL,
-	      "the edge presents lab:client") } },
-	{ "tls-version", NULL,
-	  { GET("akamai", "www.example.com", "/", 503,
-	      "ERR_FWD_SSL_HANDSHAKE; protocol_version",
-	      "the origin accepts TLS 1.3 only, the edge offers 1.2 at most") },
-	  { GET("akamai", "www.example.com", "/", 200, NULL,
-	      "the edge offers TLS 1.3 too") } },
-	{ "origin-down", NULL,
-	  { GET("akamai", "www.example.com", "/", 503, "ERR_CONNECT_FAIL",
-	      "nothing listens where the origin should be") },
-	  { GET("akamai", "www.example.com", "/", 200, NULL,
-	      "pointed at the port the origin listens on") } },
-	{ "origin-slow", NULL,
-	  { GET("akamai", "www.example.com", "/report", 504, "ERR_READ_TIMEOUT",
-	      "the origin takes 2s to answer, the edge waits 1s") },
-	  { GET("akamai", "www.example.com", "/report", 200, NULL,
-	      "with read_timeout above the origin's time") } },
-	{ "elb-tcp-reencrypt", NULL,
-	  { { .kind = STEP_RAW, .edge = "elb", .host = "jdbc.example.com",
-	      .status = 0, .key = true,
-	      .expect = "ERR_FWD_SSL_HANDSHAKE untrusted_issuer",
-	      .says = "a JDBC-like client speaks through the ELB's TLS "
-	      "listener" } },
-	  { { .kind = STEP_RAW, .edge = "elb", .host = "jdbc.example.com",
-	      .status = 200, .key = true, .says = "bytes pass both ways, "
-	      "re-encrypted to the private-CA origin" } } },
-	{ "revoked", NULL,
-	  { GET("akamai", "www.example.com", "/", 503,
-	      "ERR_FWD_SSL_HANDSHAKE; revoked",
-	      "the origin's certificate is on the CA's CRL") },
-	  { GET("akamai", "www.example.com", "/", 200, NULL,
-	      "after a re-issue") } },
-	{ "no-sni-viewer", NULL,
-	  { { .kind = STEP_TLS, .edge = "cloudfront", .host = NULL,
-	      .expect = "no_certificate", .key = true, .says = "a legacy "
-	      "client connects without SNI" } },
-	  { { .kind = STEP_TLS, .edge = "cloudfront", .host = NULL,
-	      .expect = "cert:www.example.com", .key = true, .says = "a "
-	      "dedicated-IP style edge serves the site's certificate to "
-	      "every client" } } },
-};
 
 /* --- the scenario file --- */
 
@@ -936,15 +784,6 @@ run_steps(struct run *r, const struct step *steps)
 	return all;
 }
 
-static const struct scenario *
-scenario_find(const char *name)
-{
-	for (size_t i = 0; i < ES_ARRAY_LEN(scenarios); i++)
-		if (strcmp(scenarios[i].name, name) == 0)
-			return &scenarios[i];
-	return NULL;
-}
-
 /* Load a scenario, apply the fix when asked, move its ports, write the
  * configs of its processes into a fresh temporary directory. */
 static int
@@ -1117,14 +956,14 @@ cmd_up(const char *dir, const struct scenario *sc, bool fixed,
 static int
 cmd_list(const char *dir)
 {
-	for (size_t i = 0; i < ES_ARRAY_LEN(scenarios); i++) {
+	for (size_t i = 0; i < scenario_catalogue_len; i++) {
 		struct scen_file f;
-		if (scen_file_load(dir, scenarios[i].name, &f) < 0) {
-			printf("%-18s (missing: %s)\n", scenarios[i].name, f.path);
+		if (scen_file_load(dir, scenario_catalogue[i].name, &f) < 0) {
+			printf("%-18s (missing: %s)\n", scenario_catalogue[i].name, f.path);
 			scen_file_free(&f);
 			continue;
 		}
-		printf("%-18s %s\n%-18s   -> %s\n", scenarios[i].name,
+		printf("%-18s %s\n%-18s   -> %s\n", scenario_catalogue[i].name,
 		    f.story ? f.story : "", "", f.code ? f.code : "");
 		scen_file_free(&f);
 	}
@@ -1140,8 +979,8 @@ cmd_all(const char *dir, const char *self)
 	printf("%-18s %-62s %-28s %s\n", "scenario",
 	    "broken: expected / observed", "fixed: expected / observed",
 	    "result");
-	for (size_t i = 0; i < ES_ARRAY_LEN(scenarios); i++) {
-		const struct scenario *sc = &scenarios[i];
+	for (size_t i = 0; i < scenario_catalogue_len; i++) {
+		const struct scenario *sc = &scenario_catalogue[i];
 		int b = run_one(dir, sc, false, false, self, be, bo, sizeof(be));
 		int f = run_one(dir, sc, true, false, self, fe, fo, sizeof(fe));
 		char broken[700], fixed[700];

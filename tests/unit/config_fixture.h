@@ -15,6 +15,8 @@
 
 #include <cmocka.h>
 
+#include "fixture.h"
+
 #include <ftw.h>
 #include <limits.h>
 #include <openssl/ssl.h>
@@ -31,15 +33,6 @@
 static char top[PATH_MAX], site[PATH_MAX];
 
 static int
-rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-static int
 group_setup(void **state)
 {
 	static const char *const names[] = { "www.example.com", "example.com" };
@@ -49,8 +42,7 @@ group_setup(void **state)
 	FILE *f;
 
 	(void)state;
-	snprintf(top, sizeof(top), "/tmp/edgesim-test-config-XXXXXX");
-	if (mkdtemp(top) == NULL)
+	if (fixture_tmpdir(top, sizeof(top), "config") < 0)
 		return -1;
 	snprintf(site, sizeof(site), "%s/site", top);
 	if (mkdir(site, 0755) < 0)
@@ -73,8 +65,7 @@ static int
 group_teardown(void **state)
 {
 	(void)state;
-	if (top[0] != '\0')
-		nftw(top, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	fixture_rmtree(top);
 	return 0;
 }
 

@@ -12,6 +12,8 @@
 
 #include <cmocka.h>
 
+#include "fixture.h"
+
 #include <sys/stat.h>
 #include <sys/types.h>
 
@@ -100,15 +102,6 @@ test_percent_decode(void **state)
 
 /* ---- the static origin ------------------------------------------------------- */
 
-static int
-rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
 static void
 put(const char *rel, const char *content)
 {
@@ -145,8 +138,8 @@ group_setup(void **state)
 	char p[PATH_MAX], real[PATH_MAX];
 
 	(void)state;
-	snprintf(top, sizeof(top), "/tmp/edgesim-test-builtin-XXXXXX");
-	if (mkdtemp(top) == NULL || realpath(top, real) == NULL)
+	if (fixture_tmpdir(top, sizeof(top), "builtin") < 0 ||
+	    realpath(top, real) == NULL)
 		return -1;
 	snprintf(top, sizeof(top), "%s", real);
 	snprintf(root, sizeof(root), "%s/root", top);
@@ -194,8 +187,7 @@ static int
 group_teardown(void **state)
 {
 	(void)state;
-	if (top[0] != '\0')
-		nftw(top, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	fixture_rmtree(top);
 	return 0;
 }
 

@@ -9,6 +9,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "fixture.h"
+
 #include <sys/stat.h>
 #include <sys/types.h>
 
@@ -40,15 +42,6 @@ static const char *const www[] = { "www.example.com", "example.com",
     "192.0.2.7" };
 
 static int
-rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-static int
 make(const char *dir, enum pki_key_type kt, const char *const *names,
     size_t n, enum pki_variant v, struct pki_paths *p)
 {
@@ -68,8 +61,7 @@ group_setup(void **state)
 	char dir[PATH_MAX];
 
 	(void)state;
-	snprintf(top, sizeof(top), "/tmp/edgesim-test-certinfo-XXXXXX");
-	if (mkdtemp(top) == NULL)
+	if (fixture_tmpdir(top, sizeof(top), "certinfo") < 0)
 		return -1;
 	if (snprintf(dir, sizeof(dir), "%s/p256", top) >= (int)sizeof(dir) ||
 	    snprintf(ca_pem, sizeof(ca_pem), "%s/ca.pem", dir) >=
@@ -91,8 +83,7 @@ static int
 group_teardown(void **state)
 {
 	(void)state;
-	if (top[0] != '\0')
-		nftw(top, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	fixture_rmtree(top);
 	return 0;
 }
 
@@ -438,15 +429,15 @@ test_spki_is_not_pubkey_digest(void **state)
 	unsigned char d[EVP_MAX_MD_SIZE];
 	unsigned int n;
 	char b64[48], spki[48], sha1[60], sha256[100];
+	struct cert_digests cd;
 	struct certinfo ci;
 
 	(void)state;
 	assert_true(X509_pubkey_digest(x, EVP_sha256(), d, &n));
 	EVP_EncodeBlock((unsigned char *)b64, d, (int)n);
-	certinfo_spki_sha256(x, spki);
+	certinfo_digests(x, &cd);
+	certinfo_format_digests(&cd, sha1, sha256, spki);
 	assert_string_not_equal(spki, b64);
-	certinfo_sha1(x, sha1);
-	certinfo_sha256(x, sha256);
 	assert_int_equal(certinfo_from_x509(x, &ci), 0);
 	assert_string_equal(ci.spki_sha256, spki);
 	assert_string_equal(ci.sha1, sha1);

@@ -14,6 +14,8 @@
 
 #include <cmocka.h>
 
+#include "fixture.h"
+
 #include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
@@ -33,20 +35,10 @@ static char top[PATH_MAX], file[PATH_MAX];
 static const char hostile[] = "a\"b\nc\x1b[31m";
 
 static int
-rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-static int
 group_setup(void **state)
 {
 	(void)state;
-	snprintf(top, sizeof(top), "/tmp/edgesim-test-log-XXXXXX");
-	if (mkdtemp(top) == NULL)
+	if (fixture_tmpdir(top, sizeof(top), "log") < 0)
 		return -1;
 	snprintf(file, sizeof(file), "%s/edgesim.log", top);
 	return 0;
@@ -57,8 +49,7 @@ group_teardown(void **state)
 {
 	(void)state;
 	log_close();
-	if (top[0] != '\0')
-		nftw(top, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	fixture_rmtree(top);
 	return 0;
 }
 

@@ -14,6 +14,8 @@
 
 #include <cmocka.h>
 
+#include "fixture.h"
+
 #include <ctype.h>
 #include <ftw.h>
 #include <limits.h>
@@ -39,17 +41,8 @@ enum { C_P256, C_ROTATED, C_RSA, C_COUNT };
 static struct cert {
 	struct pki_paths paths;
 	X509 *x509;
-	struct pin_digests d;
+	struct cert_digests d;
 } certs[C_COUNT];
-
-static int
-rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
 
 static int
 make(const char *sub, enum pki_key_type kt, const char *name,
@@ -72,7 +65,7 @@ make(const char *sub, enum pki_key_type kt, const char *name,
 	BIO_free(b);
 	if (c->x509 == NULL)
 		return -1;
-	pin_digests_of(c->x509, &c->d);
+	certinfo_digests(c->x509, &c->d);
 	return 0;
 }
 
@@ -80,8 +73,7 @@ static int
 group_setup(void **state)
 {
 	(void)state;
-	snprintf(top, sizeof(top), "/tmp/edgesim-test-pin-XXXXXX");
-	if (mkdtemp(top) == NULL)
+	if (fixture_tmpdir(top, sizeof(top), "pin") < 0)
 		return -1;
 	if (make("p256", PKI_KEY_P256, "pin.example", PKI_LEAF,
 	    &certs[C_P256]) < 0 ||
@@ -101,8 +93,7 @@ group_teardown(void **state)
 	(void)state;
 	for (i = 0; i < C_COUNT; i++)
 		X509_free(certs[i].x509);
-	if (top[0] != '\0')
-		nftw(top, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	fixture_rmtree(top);
 	return 0;
 }
 
@@ -146,9 +137,9 @@ test_digests_match_openssl(void **state)
 			fail_msg("cert %zu: %s, openssl says %s", i, text, line);
 		/* and the same as certinfo says */
 		{
-			char ci[48];
+			char sha1[60], sha256[100], ci[48];
 
-			certinfo_spki_sha256(c->x509, ci);
+			certinfo_format_digests(&c->d, sha1, sha256, ci);
 			assert_string_equal(ci, text + 5);
 		}
 
@@ -203,7 +194,7 @@ static const struct spelling spellings[] = {
 };
 
 static void
-spell(const struct spelling *s, const struct pin_digests *d, char *out,
+spell(const struct spelling *s, const struct cert_digests *d, char *out,
     size_t len)
 {
 	struct pin p;

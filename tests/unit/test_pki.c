@@ -11,6 +11,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "fixture.h"
+
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -54,15 +56,6 @@ static void
 subdir(char *out, const char *name)
 {
 	path_of(out, top, name);
-}
-
-static int
-rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
 }
 
 static STACK_OF(X509) *
@@ -266,8 +259,7 @@ group_setup(void **state)
 	struct es_err err = { "" };
 
 	(void)state;
-	snprintf(top, sizeof(top), "/tmp/edgesim-test-pki-XXXXXX");
-	if (mkdtemp(top) == NULL)
+	if (fixture_tmpdir(top, sizeof(top), "pki") < 0)
 		return -1;
 	if (snprintf(lab, sizeof(lab), "%s/lab", top) >= (int)sizeof(lab))
 		return -1;
@@ -282,8 +274,7 @@ static int
 group_teardown(void **state)
 {
 	(void)state;
-	if (top[0] != '\0')
-		nftw(top, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	fixture_rmtree(top);
 	return 0;
 }
 
