@@ -526,6 +526,42 @@ fp_route(struct fpconn *f)
 
 /* --- the request --- */
 
+enum fproxy_target_result
+fproxy_parse_target(const char *p, size_t n, bool is_connect,
+    struct fproxy_target *out)
+{
+	struct http_str target = { p, n }, authority = { NULL, 0 };
+
+	memset(out, 0, sizeof(*out));
+	out->path = http_target_path(target, &authority);
+	if (is_connect)
+		authority = target;
+	else if (authority.n == 0)
+		return FPROXY_TARGET_ORIGIN_FORM;
+
+	const char *h;
+	size_t hn = sni_host_from_header(authority.p, authority.n, &h);
+	if (hn == 0 || hn > SNI_NAME_MAX)
+		return FPROXY_TARGET_BAD_HOST;
+	snprintf(out->host, sizeof(out->host), "%.*s", (int)hn, h);
+	str_lower(out->host);
+	if (hn > 1 && out->host[hn - 1] == '.')
+		out->host[hn - 1] = '\0';
+
+	/* sni_host_from_header checked the port: 1..5 digits to the end. */
+	const char *end = authority.p + authority.n;
+	const char *colon = memchr(h + hn, ':', (size_t)(end - (h + hn)));
+	if (colon) {
+		for (const char *d = colon + 1; d < end; d++)
+			out->port = out->port * 10 + (*d - '0');
+	} else {
+		out->port = is_connect ? 0 : 80;
+	}
+	if (out->port <= 0 || out->port > 65535)
+		return FPROXY_TARGET_BAD_PORT;
+	return FPROXY_TARGET_OK;
+}
+
 static void
 copy_hs(char *dst, size_t len, struct http_str s)
 {
@@ -610,11 +646,11 @@ read_head(struct fpconn *f)
 	copy_hs(f->target, sizeof(f->target), req->target);
 	f->is_connect = http_str_ieq(req->method, "CONNECT");
 
-	struct http_str authority = { NULL, 0 };
-	struct http_str path = http_target_path(req->target, &authority);
-	if (f->is_connect) {
-		authority = req->target;
-	} else if (authority.n == 0) {
+	struct fproxy_target t;
+	enum fproxy_target_result tr = fproxy_parse_target(req->target.p,
+	    req->target.n, f->is_connect, &t);
+	struct http_str path = t.path;
+	if (tr == FPROXY_TARGET_ORIGIN_FORM) {
 		/* Origin form: only the PAC file is served by the proxy. */
 		if (path.n == 10 && memcmp(path.p, "/proxy.pac", 10) == 0 &&
 		    (http_str_ieq(req->method, "GET") || req->is_head))
@@ -625,21 +661,14 @@ read_head(struct fpconn *f)
 			    "host:port, or /proxy.pac");
 		return;
 	}
-	const char *h;
-	size_t hn = sni_host_from_header(authority.p, authority.n, &h);
-	if (hn == 0 || hn > SNI_NAME_MAX) {
+	if (tr == FPROXY_TARGET_BAD_HOST) {
 		fp_error(f, 400, "ERR_BAD_REQUEST", "malformed %s target",
 		    f->is_connect ? "CONNECT" : "request");
 		return;
 	}
-	snprintf(f->host, sizeof(f->host), "%.*s", (int)hn, h);
-	str_lower(f->host);
-	if (hn > 1 && f->host[hn - 1] == '.')
-		f->host[hn - 1] = '\0';
-	const char *colon = memchr(h + hn, ':', (size_t)(authority.p +
-	    authority.n - (h + hn)));
-	f->port = colon ? atoi(colon + 1) : (f->is_connect ? 0 : 80);
-	if (f->port <= 0 || f->port > 65535) {
+	snprintf(f->host, sizeof(f->host), "%s", t.host);
+	f->port = t.port;
+	if (tr == FPROXY_TARGET_BAD_PORT) {
 		fp_error(f, 400, "ERR_BAD_REQUEST", "CONNECT needs host:port");
 		return;
 	}

@@ -12,10 +12,13 @@
 #ifndef EDGESIM_FPROXY_H
 #define EDGESIM_FPROXY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/socket.h>
 
 #include "config.h"
+#include "http.h"
+#include "sni.h"
 
 struct worker;
 struct fpconn;
@@ -35,5 +38,33 @@ char *fproxy_pac(const struct config *cfg);
  * -1 when name is not an Akamai edge host name.
  */
 int fproxy_staging_twin(const char *name, char *out, size_t len);
+
+/* Where the target of a request to the proxy points. */
+enum fproxy_target_result {
+	FPROXY_TARGET_OK,               /* host and port set */
+	FPROXY_TARGET_ORIGIN_FORM,      /* no authority ("/p", "*"): path only */
+	FPROXY_TARGET_BAD_HOST,         /* no host, a bad port, or a host longer
+	                                   than SNI_NAME_MAX: 400 */
+	FPROXY_TARGET_BAD_PORT,         /* port 0, or CONNECT without one: 400;
+	                                   host is set */
+};
+
+struct fproxy_target {
+	char host[SNI_NAME_MAX + 1];    /* lowercased, without a trailing dot */
+	int port;                       /* 1..65535 when OK; 80 by default,
+	                                   except for CONNECT */
+	struct http_str path;           /* into the target, query cut; "/" for
+	                                   an absolute URI without a path */
+};
+
+/*
+ * Parse the request target p[0..n) (not NUL-terminated) of a request to
+ * the forward proxy: "host:port" for CONNECT (is_connect), an absolute URI
+ * "http://host[:port]/path" otherwise. Pure: no connection, no config.
+ * Returns one of enum fproxy_target_result, always with out->path set
+ * (empty for CONNECT and for a target that is neither form).
+ */
+enum fproxy_target_result fproxy_parse_target(const char *p, size_t n,
+    bool is_connect, struct fproxy_target *out);
 
 #endif
