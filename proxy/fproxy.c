@@ -534,9 +534,24 @@ fproxy_parse_target(const char *p, size_t n, bool is_connect,
 
 	memset(out, 0, sizeof(*out));
 	out->path = http_target_path(target, &authority);
+	/* What follows the path. An absolute URI's path starts where its
+	 * authority ends, when there is one ("/" stands for it otherwise). */
+	const char *after = p + n;
+	if (n > 0 && p[0] == '/') {
+		after = p + out->path.n;
+	} else if (authority.p > p) {
+		after = authority.p + authority.n;
+		if (after < p + n && *after == '/')
+			after += out->path.n;
+	}
+	out->rest.p = after;
+	out->rest.n = is_connect ? 0 : (size_t)(p + n - after);
+	/* Only CONNECT may name a bare "host:port" (authority-form, whose
+	 * authority is the whole target); other methods need an absolute
+	 * URI, whose authority comes after "scheme://". */
 	if (is_connect)
 		authority = target;
-	else if (authority.n == 0)
+	else if (authority.n == 0 || authority.p == p)
 		return FPROXY_TARGET_ORIGIN_FORM;
 
 	const char *h;
@@ -685,9 +700,9 @@ read_head(struct fpconn *f)
 		    config_host(f->rt->cfg, f->host)->staging == STAGING_NONE) {
 			char body[SNI_NAME_MAX + 400];
 			struct evbuffer *out = bufferevent_get_output(f->bev);
-			snprintf(body, sizeof(body), "https://%s%.*s", f->host,
-			    (int)(req->target.n - (size_t)(path.p -
-			    req->target.p)), path.p);
+			snprintf(body, sizeof(body), "https://%s%.*s%.*s",
+			    f->host, (int)path.n, path.p, (int)t.rest.n,
+			    t.rest.p);
 			evbuffer_add_printf(out, "HTTP/1.1 301 Moved Permanently\r\n"
 			    "Location: %s\r\nContent-Length: 0\r\n"
 			    "Connection: close\r\n\r\n", body);
@@ -701,9 +716,8 @@ read_head(struct fpconn *f)
 		/* One request, sent in origin form, then the bytes flow. */
 		f->head = evbuffer_new();
 		evbuffer_add(f->head, req->method.p, req->method.n);
-		evbuffer_add_printf(f->head, " %.*s HTTP/1.1\r\n",
-		    (int)(req->target.n - (size_t)(path.p - req->target.p)),
-		    path.p);
+		evbuffer_add_printf(f->head, " %.*s%.*s HTTP/1.1\r\n",
+		    (int)path.n, path.p, (int)t.rest.n, t.rest.p);
 		for (size_t i = 0; i < req->n_headers; i++) {
 			const struct http_header *hd = &req->headers[i];
 			if (http_header_is_hop_by_hop(req->headers,

@@ -42,7 +42,8 @@ int fproxy_staging_twin(const char *name, char *out, size_t len);
 /* Where the target of a request to the proxy points. */
 enum fproxy_target_result {
 	FPROXY_TARGET_OK,               /* host and port set */
-	FPROXY_TARGET_ORIGIN_FORM,      /* no authority ("/p", "*"): path only */
+	FPROXY_TARGET_ORIGIN_FORM,      /* not CONNECT and no absolute URI
+	                                   ("/p", "*", "host:port"): path only */
 	FPROXY_TARGET_BAD_HOST,         /* no host, a bad port, or a host longer
 	                                   than SNI_NAME_MAX: 400 */
 	FPROXY_TARGET_BAD_PORT,         /* port 0, or CONNECT without one: 400;
@@ -55,6 +56,9 @@ struct fproxy_target {
 	                                   except for CONNECT */
 	struct http_str path;           /* into the target, query cut; "/" for
 	                                   an absolute URI without a path */
+	struct http_str rest;           /* what follows the path in the target
+	                                   ("?query#frag"), maybe empty: path
+	                                   and rest are the origin-form target */
 };
 
 /*

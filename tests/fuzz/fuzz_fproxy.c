@@ -8,8 +8,9 @@
  * 1..SNI_NAME_MAX bytes, without a trailing dot, and (case aside) the
  * bytes of the target it came from; the port is 1..65535, 80 for an
  * absolute URI without one, and CONNECT never gets one it did not name;
- * the path lies in the target (or is "/"); the staging twin of a host is
- * its name with the zone swapped. A broken property aborts.
+ * the path lies in the target (or is "/"), and path and rest are all the
+ * target holds after the authority; the staging twin of a host is its
+ * name with the zone swapped. A broken property aborts.
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -78,8 +79,24 @@ fuzz_target(const char *p, size_t n, bool is_connect)
 	    r == FPROXY_TARGET_BAD_HOST || r == FPROXY_TARGET_BAD_PORT);
 	check((t.path.n == 0) || (t.path.p >= p && t.path.p + t.path.n <= p + n) ||
 	    (t.path.n == 1 && t.path.p[0] == '/'));
+	check(t.rest.n == 0 || (t.rest.p >= p && t.rest.p + t.rest.n == p + n));
+	check(t.rest.n == 0 || t.rest.p[0] == '?' || t.rest.p[0] == '#');
 	if (is_connect)
-		check(r != FPROXY_TARGET_ORIGIN_FORM);
+		check(r != FPROXY_TARGET_ORIGIN_FORM && t.rest.n == 0);
+	if (r == FPROXY_TARGET_OK && !is_connect) {
+		/* what is sent on, path and rest, is all that follows the
+		 * authority of "scheme://authority", with "/" for no path */
+		const char *a = memmem(p, n, "://", 3), *end = p + n;
+		check(a != NULL);
+		for (a += 3; a < end && *a != '/' && *a != '?' && *a != '#'; a++)
+			;
+		if (a < end && *a == '/')
+			check(t.path.p == a && t.rest.p == a + t.path.n);
+		else
+			check(t.path.n == 1 && t.path.p[0] == '/' &&
+			    t.rest.p == a);
+		check(t.rest.p + t.rest.n == end);
+	}
 	if (r == FPROXY_TARGET_ORIGIN_FORM || r == FPROXY_TARGET_BAD_HOST) {
 		check(t.host[0] == '\0' && t.port == 0);
 		return;
