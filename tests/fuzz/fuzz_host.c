@@ -111,16 +111,21 @@ fuzz_host_value(const char *v, size_t n)
 	/* Formatted again, "host[:port]" gives the same host and port. */
 	char buf[INPUT_MAX + 16];
 	bool brackets = v[0] == '[';
-	int len = snprintf(buf, sizeof(buf), "%s%.*s%s", brackets ? "[" : "",
-	    (int)hn, start, brackets ? "]" : "");
+	size_t len = 0;
+	if (brackets)
+		buf[len++] = '[';
+	memcpy(buf + len, start, hn);   /* any bytes, NUL included */
+	len += hn;
+	if (brackets)
+		buf[len++] = ']';
 	if (port >= 0)
-		len += snprintf(buf + len, sizeof(buf) - (size_t)len, ":%ld",
+		len += (size_t)snprintf(buf + len, sizeof(buf) - len, ":%ld",
 		    port);
 	const char *s2 = NULL;
 	long p2;
-	size_t h2 = sni_host_from_header(buf, (size_t)len, &s2);
+	size_t h2 = sni_host_from_header(buf, len, &s2);
 	check(h2 == hn && memcmp(s2, start, hn) == 0);
-	check(ref_host(buf, (size_t)len, &s2, &p2) == hn && p2 == port);
+	check(ref_host(buf, len, &s2, &p2) == hn && p2 == port);
 }
 
 static void
