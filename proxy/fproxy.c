@@ -556,7 +556,9 @@ fproxy_parse_target(const char *p, size_t n, bool is_connect,
 
 	const char *h;
 	size_t hn = sni_host_from_header(authority.p, authority.n, &h);
-	if (hn == 0 || hn > SNI_NAME_MAX)
+	/* No NUL either: a C string would end there (read_head's targets
+	 * never hold one, but any bytes may come here). */
+	if (hn == 0 || hn > SNI_NAME_MAX || memchr(h, '\0', hn))
 		return FPROXY_TARGET_BAD_HOST;
 	snprintf(out->host, sizeof(out->host), "%.*s", (int)hn, h);
 	str_lower(out->host);
