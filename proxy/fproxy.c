@@ -562,8 +562,13 @@ fproxy_parse_target(const char *p, size_t n, bool is_connect,
 		return FPROXY_TARGET_BAD_HOST;
 	snprintf(out->host, sizeof(out->host), "%.*s", (int)hn, h);
 	str_lower(out->host);
-	if (hn > 1 && out->host[hn - 1] == '.')
-		out->host[hn - 1] = '\0';
+	/* One trailing dot is the root; "a.." or "." leave an empty label. */
+	if (out->host[hn - 1] == '.')
+		out->host[--hn] = '\0';
+	if (hn == 0 || out->host[hn - 1] == '.') {
+		memset(out->host, 0, sizeof(out->host));
+		return FPROXY_TARGET_BAD_HOST;
+	}
 
 	/* sni_host_from_header checked the port: 1..5 digits to the end. */
 	const char *end = authority.p + authority.n;

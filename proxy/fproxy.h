@@ -45,8 +45,9 @@ enum fproxy_target_result {
 	FPROXY_TARGET_ORIGIN_FORM,      /* not CONNECT and no absolute URI
 	                                   ("/p", "*", "host:port"): path only */
 	FPROXY_TARGET_BAD_HOST,         /* no host, a bad port, a NUL in the
-	                                   host, or a host longer than
-	                                   SNI_NAME_MAX: 400 */
+	                                   host, a host longer than
+	                                   SNI_NAME_MAX, or one that is "." or
+	                                   ends in "..": 400 */
 	FPROXY_TARGET_BAD_PORT,         /* port 0, or CONNECT without one: 400;
 	                                   host is set */
 };

@@ -105,7 +105,7 @@ fuzz_target(const char *p, size_t n, bool is_connect)
 	check(hn < sizeof(t.host));
 	for (size_t i = 0; i < hn; i++)
 		check(!(t.host[i] >= 'A' && t.host[i] <= 'Z'));
-	check(hn <= 1 || t.host[hn - 1] != '.');
+	check(hn == 0 || t.host[hn - 1] != '.');
 	check(hn == 0 || contains_nocase(p, n, t.host, hn));
 	if (r == FPROXY_TARGET_BAD_PORT) {
 		check(t.port <= 0 || t.port > 65535);

@@ -55,6 +55,8 @@ raw() { # request bytes -> status line
     timeout 5 bash -c 'exec 3<>/dev/tcp/127.0.0.1/'"$FP"'; printf "%b" "$1" >&3; head -n1 <&3' _ "$1" | tr -d '\r'
 }
 check_eq "a CONNECT without a port: 400" "HTTP/1.1 400 Bad Request" "$(raw 'CONNECT www.example.com HTTP/1.1\r\nHost: www.example.com\r\n\r\n')"
+check_eq "a CONNECT host with an empty last label (a..): 400" "HTTP/1.1 400 Bad Request" \
+    "$(raw 'CONNECT www.example.com..:443 HTTP/1.1\r\nHost: www.example.com\r\n\r\n')"
 check_eq "a malformed request line: 400" "HTTP/1.1 400 Bad Request" "$(raw 'CONNECT  x:443 HTTP/1.1\r\n\r\n')"
 big=$(head -c 6000 /dev/zero | tr '\0' a)
 check_eq "oversized headers: 431" "HTTP/1.1 431 Request Header Fields Too Large" "$(raw "GET http://plain.example/ HTTP/1.1\r\nHost: plain.example\r\nX-Big: $big\r\n\r\n")"
