@@ -63,7 +63,7 @@ done
 echo "== fuzz corpus replay"
 for dir in tests/fuzz/corpus/*/; do
     name=$(basename "$dir")
-    # NAME-new, NAME-min, NAME.old: a fuzzer's working copies, not corpora.
+    # NAME-new: what a fuzzer found, not a committed corpus.
     case $name in *-* | *.*) continue ;; esac
     bin="$BUILD/tests/replay_$name"
     [ -x "$bin" ] || { tally "replay_$name" "not ok - no $bin" 1; continue; }
