@@ -5,7 +5,8 @@
 #   make check-asan   the same under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make demo         install missing deps, build, make the lab PKI, run the guided tour
 #   make bench        side-by-side benchmark against nginx and HAProxy
-#   make fuzz         build the libFuzzer harnesses (clang)
+#   make fuzz         build the libFuzzer harnesses (clang), run each for
+#                     FUZZ_TIME seconds (default 60); see docs/fuzzing.md
 #   make valgrind     run the unit tests under valgrind
 #   make docs         regenerate docs/config.md (key table) and docs/errors.md's
 #                     tables (error table)
@@ -91,11 +92,23 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c $$(call unit_objs,test_$$*) | $(BUILD
 
 unit: $(UNIT_BINS)
 
+# Each fuzz harness (tests/fuzz/fuzz_NAME.c) also built with this compiler
+# and flags as replay_NAME, linking the modules harnesses.mk lists for it:
+# `make check` replays corpus/NAME through it, `make check-asan` does so
+# under the sanitizers.
+FUZZ_PROXY_DIR := proxy
+include tests/fuzz/harnesses.mk
+REPLAYS := $(patsubst %,$(BUILD)/tests/replay_%,$(FUZZ_NAMES))
+replay_objs = $(patsubst %,$(BUILD)/obj/%.o,$(fuzzdeps_$(1)))
+$(BUILD)/tests/replay_%: tests/fuzz/replay.c tests/fuzz/fuzz_%.c \
+    $$(call replay_objs,$$*) | $(BUILD)/tests
+	$(CC) $(CFLAGS_ALL) -Iproxy -o $@ tests/fuzz/replay.c \
+	    tests/fuzz/fuzz_$*.c $(call replay_objs,$*) $(LDLIBS_ALL)
+
 # Small programs the integration tests drive (free ports, misbehaving
 # origins) and the replay of the fuzz corpora under this build.
 TOOLS := $(BUILD)/tests/freeport $(BUILD)/tests/badorigin $(BUILD)/tests/dnsd \
-         $(BUILD)/tests/blackhole $(BUILD)/tests/idleconns \
-         $(BUILD)/tests/replay_http
+         $(BUILD)/tests/blackhole $(BUILD)/tests/idleconns $(REPLAYS)
 $(BUILD)/tests/freeport: tests/tools/freeport.c | $(BUILD)/tests
 	$(CC) $(CFLAGS_ALL) -o $@ $<
 $(BUILD)/tests/badorigin: tests/tools/badorigin.c | $(BUILD)/tests
@@ -112,11 +125,6 @@ $(BUILD)/tests/idleconns: tests/tools/idleconns.c | $(BUILD)/tests
 	$(CC) $(CFLAGS_ALL) -o $@ $< $(LDLIBS_ALL)
 $(BUILD)/tests/newconns: tests/tools/newconns.c | $(BUILD)/tests
 	$(CC) $(CFLAGS_ALL) -o $@ $< $(LDLIBS_ALL)
-$(BUILD)/tests/replay_http: tests/fuzz/replay.c tests/fuzz/fuzz_http.c \
-    $(BUILD)/obj/http.o $(BUILD)/obj/util.o | $(BUILD)/tests
-	$(CC) $(CFLAGS_ALL) -Iproxy -o $@ tests/fuzz/replay.c \
-	    tests/fuzz/fuzz_http.c $(BUILD)/obj/http.o $(BUILD)/obj/util.o \
-	    $(LDLIBS_ALL)
 
 check: $(BIN) $(UNIT_BINS) $(TOOLS)
 	@EDGESIM_BUILD=$(BUILD) bash tests/run.sh
@@ -135,8 +143,9 @@ deps:
 bench: $(BIN) $(BENCH_TOOLS)
 	@EDGESIM_BUILD=$(BUILD) bash scripts/bench $(BENCH_ARGS)
 
+FUZZ_TIME ?= 60
 fuzz:
-	$(MAKE) -C tests/fuzz
+	$(MAKE) -C tests/fuzz run FUZZ_TIME=$(FUZZ_TIME)
 
 valgrind: $(UNIT_BINS)
 	@for t in $(UNIT_BINS); do valgrind -q --error-exitcode=1 --leak-check=full $$t || exit 1; done
@@ -156,4 +165,4 @@ docs: $(BIN)
 clean:
 	rm -rf build
 
--include $(OBJS:.o=.d) $(UNIT_BINS:=.d)
+-include $(OBJS:.o=.d) $(UNIT_BINS:=.d) $(REPLAYS:=.d)

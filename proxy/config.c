@@ -526,6 +526,13 @@ config_load_string(const char *name, const char *text,
 }
 
 struct config *
+config_load_mem(const char *name, const char *text, size_t len,
+    struct conf_problems *probs)
+{
+	return config_parse(name, text, len, probs);
+}
+
+struct config *
 config_load(const char *path, struct conf_problems *probs)
 {
 	FILE *f = fopen(path, "rb");

@@ -307,6 +307,10 @@ struct config *config_load(const char *path, struct conf_problems *probs);
 /* The same from a string (tests); name is used in messages. */
 struct config *config_load_string(const char *name, const char *text,
     struct conf_problems *probs);
+/* The same from len bytes, not NUL-terminated (a NUL byte is an error on
+ * its line, as in a file): what config_load does once it read the file. */
+struct config *config_load_mem(const char *name, const char *text,
+    size_t len, struct conf_problems *probs);
 void config_free(struct config *cfg);
 
 /* Print every problem as "FILE:LINE: message" (warnings as "FILE:LINE:

@@ -544,6 +544,64 @@ fp_route(struct fpconn *f)
 
 /* --- the request --- */
 
+enum forward_proxy_target_result
+forward_proxy_parse_target(const char *p, size_t n, bool is_connect,
+    struct forward_proxy_target *out)
+{
+	struct http_str target = { p, n }, authority = { NULL, 0 };
+
+	memset(out, 0, sizeof(*out));
+	out->path = http_target_path(target, &authority);
+	/* What follows the path. An absolute URI's path starts where its
+	 * authority ends, when there is one ("/" stands for it otherwise). */
+	const char *after = p + n;
+	if (n > 0 && p[0] == '/') {
+		after = p + out->path.n;
+	} else if (authority.p > p) {
+		after = authority.p + authority.n;
+		if (after < p + n && *after == '/')
+			after += out->path.n;
+	}
+	out->rest.p = after;
+	out->rest.n = is_connect ? 0 : (size_t)(p + n - after);
+	/* Only CONNECT may name a bare "host:port" (authority-form, whose
+	 * authority is the whole target); other methods need an absolute
+	 * URI, whose authority comes after "scheme://". */
+	if (is_connect)
+		authority = target;
+	else if (authority.n == 0 || authority.p == p)
+		return FORWARD_PROXY_TARGET_ORIGIN_FORM;
+
+	const char *h;
+	size_t hn = sni_host_from_header(authority.p, authority.n, &h);
+	/* No NUL either: a C string would end there (read_head's targets
+	 * never hold one, but any bytes may come here). */
+	if (hn == 0 || hn > SNI_NAME_MAX || memchr(h, '\0', hn))
+		return FORWARD_PROXY_TARGET_BAD_HOST;
+	snprintf(out->host, sizeof(out->host), "%.*s", (int)hn, h);
+	str_lower(out->host);
+	/* One trailing dot is the root; "a.." or "." leave an empty label. */
+	if (out->host[hn - 1] == '.')
+		out->host[--hn] = '\0';
+	if (hn == 0 || out->host[hn - 1] == '.') {
+		memset(out->host, 0, sizeof(out->host));
+		return FORWARD_PROXY_TARGET_BAD_HOST;
+	}
+
+	/* sni_host_from_header checked the port: 1..5 digits to the end. */
+	const char *end = authority.p + authority.n;
+	const char *colon = memchr(h + hn, ':', (size_t)(end - (h + hn)));
+	if (colon) {
+		for (const char *d = colon + 1; d < end; d++)
+			out->port = out->port * 10 + (*d - '0');
+	} else {
+		out->port = is_connect ? 0 : 80;
+	}
+	if (out->port <= 0 || out->port > 65535)
+		return FORWARD_PROXY_TARGET_BAD_PORT;
+	return FORWARD_PROXY_TARGET_OK;
+}
+
 static void
 copy_hs(char *dst, size_t len, struct http_str s)
 {
@@ -628,11 +686,11 @@ read_head(struct fpconn *f)
 	copy_hs(f->target, sizeof(f->target), req->target);
 	f->is_connect = http_str_ieq(req->method, "CONNECT");
 
-	struct http_str authority = { NULL, 0 };
-	struct http_str path = http_target_path(req->target, &authority);
-	if (f->is_connect) {
-		authority = req->target;
-	} else if (authority.n == 0) {
+	struct forward_proxy_target t;
+	enum forward_proxy_target_result tr = forward_proxy_parse_target(req->target.p,
+	    req->target.n, f->is_connect, &t);
+	struct http_str path = t.path;
+	if (tr == FORWARD_PROXY_TARGET_ORIGIN_FORM) {
 		/* Origin form: only the PAC file is served by the proxy. */
 		if (path.n == 10 && memcmp(path.p, "/proxy.pac", 10) == 0 &&
 		    (http_str_ieq(req->method, "GET") || req->is_head))
@@ -643,21 +701,14 @@ read_head(struct fpconn *f)
 			    "host:port, or /proxy.pac");
 		return;
 	}
-	const char *h;
-	size_t hn = sni_host_from_header(authority.p, authority.n, &h);
-	if (hn == 0 || hn > SNI_NAME_MAX) {
+	if (tr == FORWARD_PROXY_TARGET_BAD_HOST) {
 		fp_error(f, 400, ES_ERR_BAD_REQUEST, "malformed %s target",
 		    f->is_connect ? "CONNECT" : "request");
 		return;
 	}
-	snprintf(f->host, sizeof(f->host), "%.*s", (int)hn, h);
-	str_lower(f->host);
-	if (hn > 1 && f->host[hn - 1] == '.')
-		f->host[hn - 1] = '\0';
-	const char *colon = memchr(h + hn, ':', (size_t)(authority.p +
-	    authority.n - (h + hn)));
-	f->port = colon ? atoi(colon + 1) : (f->is_connect ? 0 : 80);
-	if (f->port <= 0 || f->port > 65535) {
+	snprintf(f->host, sizeof(f->host), "%s", t.host);
+	f->port = t.port;
+	if (tr == FORWARD_PROXY_TARGET_BAD_PORT) {
 		fp_error(f, 400, ES_ERR_BAD_REQUEST, "CONNECT needs host:port");
 		return;
 	}
@@ -674,9 +725,9 @@ read_head(struct fpconn *f)
 		    config_host(f->rt->cfg, f->host)->staging == STAGING_NONE) {
 			char body[SNI_NAME_MAX + 400];
 			struct evbuffer *out = bufferevent_get_output(f->bev);
-			snprintf(body, sizeof(body), "https://%s%.*s", f->host,
-			    (int)(req->target.n - (size_t)(path.p -
-			    req->target.p)), path.p);
+			snprintf(body, sizeof(body), "https://%s%.*s%.*s",
+			    f->host, (int)path.n, path.p, (int)t.rest.n,
+			    t.rest.p);
 			evbuffer_add_printf(out, "HTTP/1.1 301 Moved Permanently\r\n"
 			    "Location: %s\r\nContent-Length: 0\r\n"
 			    "Connection: close\r\n\r\n", body);
@@ -690,9 +741,8 @@ read_head(struct fpconn *f)
 		/* One request, sent in origin form, then the bytes flow. */
 		f->head = evbuffer_new();
 		evbuffer_add(f->head, req->method.p, req->method.n);
-		evbuffer_add_printf(f->head, " %.*s HTTP/1.1\r\n",
-		    (int)(req->target.n - (size_t)(path.p - req->target.p)),
-		    path.p);
+		evbuffer_add_printf(f->head, " %.*s%.*s HTTP/1.1\r\n",
+		    (int)path.n, path.p, (int)t.rest.n, t.rest.p);
 		for (size_t i = 0; i < req->n_headers; i++) {
 			const struct http_header *hd = &req->headers[i];
 			if (http_header_is_hop_by_hop(req->headers,

@@ -179,3 +179,29 @@ sni_host_from_header(const char *value, size_t n, const char **start)
 	}
 	return (size_t)(end - *start);
 }
+
+int
+sni_parse_server_name(const unsigned char *p, size_t len,
+    const unsigned char **name, size_t *name_len)
+{
+	*name = NULL;
+	if (len < 2)
+		return -1;
+	size_t list = (size_t)p[0] << 8 | p[1];
+	if (list + 2 != len)
+		return -1;
+	p += 2;
+	while (list >= 3) {
+		unsigned type = p[0];
+		size_t n = (size_t)p[1] << 8 | p[2];
+		if (n + 3 > list)
+			return -1;
+		if (type == 0 && *name == NULL) {
+			*name = p + 3;
+			*name_len = n;
+		}
+		p += 3 + n;
+		list -= 3 + n;
+	}
+	return list == 0 ? 0 : -1;
+}

@@ -70,4 +70,16 @@ bool sni_name_valid(const char *s, size_t n);
  */
 size_t sni_host_from_header(const char *value, size_t n, const char **start);
 
+/*
+ * The first host_name of a server_name extension's body (RFC 6066 3: a
+ * 2-byte list length, then entries of a type byte and a 2-byte length),
+ * as SSL_client_hello_get0_ext hands it over. Pure: no SSL needed.
+ *   0   well formed; *name, *name_len: the first host_name entry (type 0),
+ *       pointing into p; *name NULL when the list holds none
+ *  -1   malformed: the list length is not len - 2, or an entry overruns it
+ * The name is not checked: it may be empty or hold any byte.
+ */
+int sni_parse_server_name(const unsigned char *p, size_t len,
+    const unsigned char **name, size_t *name_len);
+
 #endif

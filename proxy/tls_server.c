@@ -50,36 +50,6 @@ alpn_select(SSL *ssl, const unsigned char **out, unsigned char *outlen,
 	return SSL_TLSEXT_ERR_OK;
 }
 
-/*
- * The host_name of a server_name extension, or -1 when it is malformed.
- * Returns 0 with *name NULL when the list holds no host_name entry.
- */
-static int
-parse_server_name(const unsigned char *p, size_t len, const unsigned char **name,
-    size_t *name_len)
-{
-	*name = NULL;
-	if (len < 2)
-		return -1;
-	size_t list = (size_t)p[0] << 8 | p[1];
-	if (list + 2 != len)
-		return -1;
-	p += 2;
-	while (list >= 3) {
-		unsigned type = p[0];
-		size_t n = (size_t)p[1] << 8 | p[2];
-		if (n + 3 > list)
-			return -1;
-		if (type == 0 && *name == NULL) {
-			*name = p + 3;
-			*name_len = n;
-		}
-		p += 3 + n;
-		list -= 3 + n;
-	}
-	return list == 0 ? 0 : -1;
-}
-
 static int
 client_hello_cb(SSL *ssl, int *al, void *arg)
 {
@@ -115,7 +85,7 @@ client_hello_cb(SSL *ssl, int *al, void *arg)
 			return SSL_CLIENT_HELLO_SUCCESS;
 		}
 	}
-	if (parse_server_name(ext, ext_len, &name, &name_len) < 0 ||
+	if (sni_parse_server_name(ext, ext_len, &name, &name_len) < 0 ||
 	    name == NULL || name_len == 0) {
 		hello->verdict = TLS_HELLO_BAD_SNI;
 		*al = SSL_AD_DECODE_ERROR;

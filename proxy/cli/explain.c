@@ -103,16 +103,26 @@ parse_json(const char *p, struct log_fields *f)
 				p++;
 			sbuf_add(&v, s, (size_t)(p - s));
 		}
-		if (k.s && strcmp(k.s, "event") == 0)
+		/* A repeated event or ts: the last one counts, as before,
+		 * without leaking the first. */
+		if (k.s && strcmp(k.s, "event") == 0) {
+			free(f->event);
 			f->event = xstrdup(v.s ? v.s : "");
-		else if (k.s && strcmp(k.s, "ts") == 0)
+		} else if (k.s && strcmp(k.s, "ts") == 0) {
+			free(f->ts);
 			f->ts = xstrdup(v.s ? v.s : "");
-		else
+		} else {
 			fields_add(f, k.s ? k.s : "", k.len, v.s ? v.s : "", v.len);
+		}
 	}
 	sbuf_free(&k);
 	sbuf_free(&v);
-	return f->event ? 0 : -1;
+	if (f->event == NULL) {
+		/* Not a record: callers free nothing, so keep nothing. */
+		explain_fields_free(f);
+		return -1;
+	}
+	return 0;
 }
 
 int

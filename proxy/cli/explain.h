@@ -16,7 +16,8 @@ struct log_fields {
 	size_t n;
 };
 
-/* Parse one log line (either format); -1 if it is not a record. */
+/* Parse one log line (either format); -1 if it is not a record, with f
+ * left empty (nothing to free). */
 int explain_parse_line(const char *line, struct log_fields *f);
 void explain_fields_free(struct log_fields *f);
 /* The value of key, or NULL. */

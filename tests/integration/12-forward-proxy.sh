@@ -68,6 +68,8 @@ raw() { # request bytes -> status line
     timeout 5 bash -c 'exec 3<>/dev/tcp/127.0.0.1/'"$FP"'; printf "%b" "$1" >&3; head -n1 <&3' _ "$1" | tr -d '\r'
 }
 check_eq "a CONNECT without a port: 400" "HTTP/1.1 400 Bad Request" "$(raw 'CONNECT www.example.com HTTP/1.1\r\nHost: www.example.com\r\n\r\n')"
+check_eq "a CONNECT host with an empty last label (a..): 400" "HTTP/1.1 400 Bad Request" \
+    "$(raw 'CONNECT www.example.com..:443 HTTP/1.1\r\nHost: www.example.com\r\n\r\n')"
 check_eq "a malformed request line: 400" "HTTP/1.1 400 Bad Request" "$(raw 'CONNECT  x:443 HTTP/1.1\r\n\r\n')"
 big=$(head -c 6000 /dev/zero | tr '\0' a)
 check_eq "oversized headers: 431" "HTTP/1.1 431 Request Header Fields Too Large" "$(raw "GET http://plain.example/ HTTP/1.1\r\nHost: plain.example\r\nX-Big: $big\r\n\r\n")"
@@ -79,6 +81,15 @@ out=$(curl -sS --max-time 10 -x "$PX" -D - http://www.example.com/a?b=1 2>&1)
 check_contains "http:// to an edge host: redirected to https" "$out" "Location: https://www.example.com/a?b=1"
 out=$(curl -sS --max-time 10 -x "$PX" http://plain.example/x 2>&1)
 check_eq "http:// to a [resolve] name: forwarded in origin form" "ok" "$out"
+head_of() { # request bytes -> the response head
+    timeout 5 bash -c 'exec 3<>/dev/tcp/127.0.0.1/'"$FP"'; printf "%b" "$1" >&3; sed "/^\r$/q" <&3' _ "$1" | tr -d '\r'
+}
+out=$(head_of 'GET http://www.example.com?b=1 HTTP/1.1\r\nHost: www.example.com\r\n\r\n')
+check_contains "an absolute URI without a path keeps its query" "$out" \
+    "Location: https://www.example.com/?b=1"
+check_eq "GET with a bare host:port (authority-form is CONNECT's): 400" \
+    "HTTP/1.1 400 Bad Request" \
+    "$(raw 'GET www.example.com:443 HTTP/1.1\r\nHost: www.example.com\r\n\r\n')"
 
 # The PAC file.
 pac=$(curl -sS --max-time 5 "http://127.0.0.1:$FP/proxy.pac")

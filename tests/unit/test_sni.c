@@ -2,7 +2,8 @@
  * test_sni.c - unit tests of the name tables and host-name rules
  * (proxy/sni.c): lookup precedence (exact name > exact alias > wildcard),
  * case and trailing dot, one-label wildcards, what a certificate name
- * covers, which names are valid, and the host part of a Host header.
+ * covers, which names are valid, the host part of a Host header, and the
+ * server_name extension's bytes.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -387,6 +388,66 @@ test_host_from_header(void **state)
 	}
 }
 
+/* ---- sni_parse_server_name ---------------------------------------------- */
+
+struct ext_case {
+	const char *what;
+	const char *bytes;
+	size_t n;
+	int want_rc;
+	const char *want;               /* NULL: no host_name entry */
+};
+
+static const struct ext_case ext_cases[] = {
+	{ "one host_name", "\x00\x0e\x00\x00\x0b" "example.com", 16, 0,
+	  "example.com" },
+	{ "an empty host_name", "\x00\x03\x00\x00\x00", 5, 0, "" },
+	{ "the first host_name wins", "\x00\x08\x00\x00\x01" "a" "\x00\x00\x01"
+	  "b", 10, 0, "a" },
+	{ "another type first", "\x00\x08\x07\x00\x01" "x" "\x00\x00\x01" "b",
+	  10, 0, "b" },
+	{ "no host_name entry", "\x00\x04\x01\x00\x01" "x", 6, 0, NULL },
+	{ "an empty list", "\x00\x00", 2, 0, NULL },
+	{ "too short", "\x00", 1, -1, NULL },
+	{ "nothing", "", 0, -1, NULL },
+	{ "list longer than the bytes", "\x00\x0f\x00\x00\x0b" "example.com",
+	  16, -1, NULL },
+	{ "list shorter than the bytes", "\x00\x0d\x00\x00\x0b" "example.com",
+	  16, -1, NULL },
+	{ "entry overruns the list", "\x00\x04\x00\x00\x02" "a", 6, -1, NULL },
+	{ "bytes left after the entries", "\x00\x05\x00\x00\x01" "a" "\x00", 7,
+	  -1, NULL },
+};
+
+static void
+test_parse_server_name(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < ES_ARRAY_LEN(ext_cases); i++) {
+		const struct ext_case *c = &ext_cases[i];
+		const unsigned char *p = (const unsigned char *)c->bytes;
+		const unsigned char *name = (const unsigned char *)"?";
+		size_t n = 12345;
+		int rc = sni_parse_server_name(p, c->n, &name, &n);
+
+		if (rc != c->want_rc)
+			fail_msg("%s: rc %d, want %d", c->what, rc, c->want_rc);
+		if (rc < 0)
+			continue;
+		if (c->want == NULL) {
+			if (name != NULL)
+				fail_msg("%s: a name, want none", c->what);
+			continue;
+		}
+		if (name == NULL || n != strlen(c->want) ||
+		    memcmp(name, c->want, n) != 0)
+			fail_msg("%s: \"%.*s\", want \"%s\"", c->what,
+			    name ? (int)n : 0, name ? (const char *)name : "",
+			    c->want);
+		assert_true(name >= p && name + n <= p + c->n);
+	}
+}
+
 int
 main(void)
 {
@@ -396,6 +457,7 @@ main(void)
 		cmocka_unit_test(test_cert_name_covers),
 		cmocka_unit_test(test_name_valid),
 		cmocka_unit_test(test_host_from_header),
+		cmocka_unit_test(test_parse_server_name),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
