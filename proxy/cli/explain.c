@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
 
 #include "errors.h"
 #include "util.h"
@@ -443,17 +445,29 @@ explain_ref(const char *log_path, const char *ref_as_given, FILE *out)
 		    strerror(errno));
 		return 2;
 	}
-	/* First pass: the id of the record that carries ref. */
-	while (getline(&line, &cap, f) > 0 && id == NULL) {
-		struct log_fields lf;
-		if (strstr(line, ref) == NULL ||
-		    explain_parse_line(line, &lf) < 0)
-			continue;
-		const char *r = explain_get(&lf, "ref");
-		const char *i = explain_get(&lf, "id");
-		if (r && i && strcmp(r, ref) == 0)
-			id = xstrdup(i);
-		explain_fields_free(&lf);
+	/* First pass: the id of the record that carries ref. An edge writes
+	 * a request's records just after its response (in the same turn of
+	 * its event loop): a reference pasted or scripted at once may be a
+	 * moment ahead of its record, so a log written to within the last
+	 * two seconds is followed for up to a second. */
+	for (int wait = 0; id == NULL; wait++) {
+		while (id == NULL && getline(&line, &cap, f) > 0) {
+			struct log_fields lf;
+			if (strstr(line, ref) == NULL ||
+			    explain_parse_line(line, &lf) < 0)
+				continue;
+			const char *r = explain_get(&lf, "ref");
+			const char *i = explain_get(&lf, "id");
+			if (r && i && strcmp(r, ref) == 0)
+				id = xstrdup(i);
+			explain_fields_free(&lf);
+		}
+		struct stat st;
+		if (id != NULL || wait == 10 || fstat(fileno(f), &st) < 0 ||
+		    time(NULL) - st.st_mtime > 2)
+			break;
+		nanosleep(&(struct timespec){ .tv_nsec = 100 * 1000000L }, NULL);
+		clearerr(f);
 	}
 	if (id == NULL) {
 		fclose(f);
