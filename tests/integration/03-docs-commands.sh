@@ -346,15 +346,16 @@ check_cmd() {
 # run_doc FILE: parse, run, check; TAP lines per block and for the file.
 run_doc() {
     DOC=$1
+    local name=${2:-$1}
     parse_doc "$DOC"
     local e
-    for e in "${PARSE_ERRORS[@]+"${PARSE_ERRORS[@]}"}"; do not_ok "$DOC: $e"; done
+    for e in "${PARSE_ERRORS[@]+"${PARSE_ERRORS[@]}"}"; do not_ok "$name: $e"; done
     for e in "${UNMARKED[@]+"${UNMARKED[@]}"}"; do
         not_ok "$e: commands neither <!-- runnable --> nor <!-- not runnable: why -->"
     done
     local nb=${#B_LINE[@]} nc=0 ns=0 k b
     if [ "$nb" -eq 0 ]; then
-        diag "$DOC: no runnable block"
+        diag "$name: no runnable block"
         return 0
     fi
     local d c confs
@@ -380,7 +381,7 @@ run_doc() {
     if [ -f "$d/pids" ]; then
         mapfile -t -O "${#PIDS[@]}" PIDS <"$d/pids"
     fi
-    [ $status -eq 124 ] && not_ok "$DOC: timed out after ${DOC_TIMEOUT}s"
+    [ $status -eq 124 ] && not_ok "$name: timed out after ${DOC_TIMEOUT}s"
     for ((b = 0; b < nb; b++)); do
         local problems= n=0 all=
         for k in "${!C_TEXT[@]}"; do
@@ -403,13 +404,13 @@ run_doc() {
         done <<<"${B_EXPECT[b]}"
         nc=$((nc + n))
         if [ -z "$problems" ]; then
-            ok "$DOC:${B_LINE[b]}: $n commands as the text says"
+            ok "$name:${B_LINE[b]}: $n command$([ $n -ne 1 ] && echo s) as the text says"
         else
-            not_ok "$DOC:${B_LINE[b]}: a command fails or contradicts the text"
+            not_ok "$name:${B_LINE[b]}: a command fails or contradicts the text"
             diag "$problems"
         fi
     done
-    ok "$DOC: $nb runnable blocks, $nc commands run$([ $ns -gt 0 ] && printf ' (%d `make` skipped: the build under test)' $ns) in $((SECONDS - start))s"
+    ok "$name: $nb runnable blocks, $nc commands run$([ $ns -gt 0 ] && printf ' (%d `make` skipped: the build under test)' $ns) in $((SECONDS - start))s"
 }
 
 # ---- the check can fail ----------------------------------------------------
@@ -473,3 +474,23 @@ for f in "${DOCS[@]}"; do
     case $f in docs/scenarios/*) CHECK_UNMARKED=0 ;; *) CHECK_UNMARKED=1 ;; esac
     run_doc "$f"
 done
+
+# make demo ends with commands to try once it has exited (scripts/demo.sh,
+# the TRY text): they must work then. `scenario up` stays up until Ctrl-C:
+# here it runs in the background until `kill %1`.
+mkdir -p "$T/demo-try"
+{
+    echo '<!-- runnable -->'
+    echo '<!-- expect: "sni":"d111111abcdef8.cloudfront.net" -->'
+    echo '<!-- expect: ^ready$ -->'
+    echo
+    echo '```'
+    sed -n "/^cat <<'TRY'\$/,/^TRY\$/p" scripts/demo.sh | sed '1d;$d' |
+        sed -E 's/^  //; s/^(build\/edgesim scenario up .*)$/\1 \&\nkill %1/'
+    echo '```'
+} >"$T/demo-try/try.md"
+if grep -q 'edgesim' "$T/demo-try/try.md"; then
+    run_doc "$T/demo-try/try.md" "scripts/demo.sh (what make demo says to try afterwards)"
+else
+    not_ok "scripts/demo.sh has no TRY text of commands to try afterwards"
+fi
