@@ -31,6 +31,14 @@
 # `/tmp/` and `build/demo.log`, and `build/edgesim` is the binary under
 # test; output is rewritten back before it is compared. `make` is skipped:
 # the build under test is that build. certs/lab is used as is.
+#
+# Documents: README.md, docs/*.md and certs/README.md, where a block of
+# edgesim, curl, openssl or make commands without either marker fails the
+# test; docs/scenarios/*.md, where only marked blocks run; and the
+# commands scripts/demo.sh prints to try once it has exited. Each file
+# reports how many blocks and commands it ran. A planted document first
+# proves that a failing command, a missing output, a differing sample and
+# a wrong status are each caught.
 . "$(dirname "$0")/../lib.sh"
 
 DOC_TIMEOUT=${DOC_TIMEOUT:-200}
