@@ -5,7 +5,7 @@
 # incidents of the field reports, broken and fixed. Under a minute. It
 # stops what it started, and ends with commands that work after it.
 set -u
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 ES=build/edgesim
 CONF=conf/demo.ini
 LOG=build/demo.log              # conf/demo.ini's log; appended to

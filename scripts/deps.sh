@@ -114,7 +114,8 @@ if [ $dry_run -eq 1 ]; then
 fi
 
 export DEBIAN_FRONTEND=noninteractive
-APT=($SUDO apt-get -o "DPkg::Lock::Timeout=$LOCK_WAIT")
+APT=(apt-get -o "DPkg::Lock::Timeout=$LOCK_WAIT")
+[ -z "$SUDO" ] || APT=("$SUDO" "${APT[@]}")
 # Refresh the package lists only when an install fails for want of them.
 if ! "${APT[@]}" install -y --no-install-recommends "${missing[@]}"; then
     wait_for_lock

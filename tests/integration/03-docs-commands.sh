@@ -83,7 +83,7 @@ reset_doc() {
 add_cmd() {
     local k=${#C_TEXT[@]}
     C_BLOCK[k]=$1 C_LINE[k]=$2 C_TEXT[k]=$3 C_STATUS[k]=0
-    C_EXPECT[k]= C_SAMPLE[k]= C_SKIP[k]=
+    C_EXPECT[k]='' C_SAMPLE[k]='' C_SKIP[k]=''
     [ "$3" = make ] && C_SKIP[k]="the build under test"
     CUR=$k
 }
@@ -136,7 +136,7 @@ parse_block() {
 # parse_doc FILE: every marked block of FILE; UNMARKED counts the blocks
 # of commands that carry no marker either way.
 parse_doc() {
-    local file=$1 ln=0 line mode= pending=0 b expects= fence= in_fence=0
+    local file=$1 ln=0 line mode='' pending=0 b expects='' in_fence=0
     local indent=0 mline=0 prev_blank=1
     UNMARKED=()
     reset_doc
@@ -157,7 +157,7 @@ parse_doc() {
                 UNMARKED+=("$file:${BN[0]}: $first")
             fi
         fi
-        pending=0 mode= expects= BL=() BN=()
+        pending=0 mode='' expects='' BL=() BN=()
     }
     while IFS= read -r line || [ -n "$line" ]; do
         ln=$((ln + 1))
@@ -391,7 +391,7 @@ run_doc() {
     fi
     [ $status -eq 124 ] && not_ok "$name: timed out after ${DOC_TIMEOUT}s"
     for ((b = 0; b < nb; b++)); do
-        local problems= n=0 all=
+        local problems='' n=0 all=''
         for k in "${!C_TEXT[@]}"; do
             [ "${C_BLOCK[k]}" = "$b" ] || continue
             if [ -n "${C_SKIP[k]}" ]; then ns=$((ns + 1)); continue; fi
