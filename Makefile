@@ -66,6 +66,7 @@ deps_import     := cli/import cli/import_model cli/import_cloudfront \
                    cli/import_akamai cli/import_ini cli/json_path \
                    cli/lint cli/lint_report $(deps_config) route errors
 deps_lint       := $(deps_import)
+deps_explain    := cli/explain errors util
 
 .PHONY: all check check-asan demo bench fuzz valgrind docs clean deps unit
 all: $(BIN)

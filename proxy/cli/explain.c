@@ -14,6 +14,9 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
 
 #include "errors.h"
 #include "util.h"
@@ -28,6 +31,114 @@ explain_why(const char *code, const char *sub)
 	if (code == NULL || errors_parse(code, &c) < 0)
 		return NULL;
 	return errors_why(c, sub);
+}
+
+/* Decode one entity at s (just after '&'): numeric (&#35; &#x23;) or the
+ * few named ones a page may carry. Returns its length past '&' and sets
+ * *c, or 0 when s is not an entity (then '&' stands for itself). */
+static size_t
+entity_decode(const char *s, char *c)
+{
+	static const struct { const char *name; char c; } named[] = {
+		{ "amp;", '&' }, { "lt;", '<' }, { "gt;", '>' },
+		{ "quot;", '"' }, { "apos;", '\'' }, { "nbsp;", ' ' },
+	};
+	if (s[0] == '#') {
+		bool hex = s[1] == 'x' || s[1] == 'X';
+		size_t i = hex ? 2 : 1, start = i;
+		unsigned v = 0;
+		while (i < start + 6 && (hex ? isxdigit((unsigned char)s[i]) :
+		    isdigit((unsigned char)s[i]))) {
+			int d = isdigit((unsigned char)s[i]) ? s[i] - '0' :
+			    tolower((unsigned char)s[i]) - 'a' + 10;
+			v = v * (hex ? 16 : 10) + (unsigned)d;
+			i++;
+		}
+		if (i == start || s[i] != ';' || v == 0 || v > 0x7e)
+			return 0;
+		*c = (char)v;
+		return i + 1;
+	}
+	for (size_t k = 0; k < sizeof(named) / sizeof(named[0]); k++) {
+		size_t n = strlen(named[k].name);
+		if (strncmp(s, named[k].name, n) == 0) {
+			*c = named[k].c;
+			return n;
+		}
+	}
+	return 0;
+}
+
+/* Remove prefix (ASCII, any case) from the start of s; true if it was. */
+static bool
+strip_prefix(char *s, const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	if (strncasecmp(s, prefix, n) != 0)
+		return false;
+	memmove(s, s + n, strlen(s + n) + 1);
+	return true;
+}
+
+static void
+trim_in_place(char *s, const char *set)
+{
+	size_t n = strspn(s, set);
+
+	memmove(s, s + n, strlen(s + n) + 1);
+	n = strlen(s);
+	while (n > 0 && strchr(set, s[n - 1]))
+		s[--n] = '\0';
+}
+
+int
+explain_ref_normalize(const char *in, char *out, size_t len)
+{
+	static const char *const prefixes[] = {
+		"X-Edgesim-Ref:", "X-Amz-Cf-Id:", "Request ID:", "Reference:",
+		"Reference", "ref=", "#", "https://errors.edgesuite.net/",
+		"http://errors.edgesuite.net/", "errors.edgesuite.net/",
+	};
+	size_t o = 0;
+	bool in_tag = false;
+
+	if (in == NULL || out == NULL || len == 0)
+		return -1;
+	/* Entities decoded, HTML tags dropped. */
+	for (const char *p = in; *p; p++) {
+		char c = *p;
+		if (in_tag) {
+			in_tag = c != '>';
+			continue;
+		}
+		if (c == '<') {
+			in_tag = true;
+			continue;
+		}
+		if (c == '&') {
+			size_t n = entity_decode(p + 1, &c);
+			p += n;
+		}
+		if (o + 1 >= len)
+			return -1;
+		out[o++] = c;
+	}
+	out[o] = '\0';
+	/* Labels and link in front, in the order they can appear. */
+	trim_in_place(out, " \t\r\n\"'");
+	for (size_t k = 0; k < sizeof(prefixes) / sizeof(prefixes[0]); k++) {
+		if (strip_prefix(out, prefixes[k]))
+			trim_in_place(out, " \t\r\n\"'");
+	}
+	/* A sentence's full stop or a link's slash after it. */
+	trim_in_place(out, " \t\r\n\"'./");
+	if (out[0] == '\0')
+		return -1;
+	for (const char *p = out; *p; p++)
+		if (!isalnum((unsigned char)*p) && !strchr("._=-", *p))
+			return -1;
+	return 0;
 }
 
 static void
@@ -129,8 +240,12 @@ int
 explain_parse_line(const char *line, struct log_fields *f)
 {
 	memset(f, 0, sizeof(*f));
-	if (line[0] == '{')
-		return parse_json(line, f);
+	if (line[0] == '{') {
+		if (parse_json(line, f) == 0)
+			return 0;
+		explain_fields_free(f);         /* a caller skips it */
+		return -1;
+	}
 
 	/* TIMESTAMP EVENT key=value key="quoted value" ... */
 	const char *p = line, *s;
@@ -316,31 +431,53 @@ print_story(FILE *out, const char *ref, const struct log_fields *req,
 }
 
 int
-explain_ref(const char *log_path, const char *ref, FILE *out)
+explain_ref(const char *log_path, const char *ref_as_given, FILE *out)
 {
-	FILE *f = fopen(log_path, "r");
+	FILE *f;
 	char *line = NULL;
 	size_t cap = 0;
 	char *id = NULL;
 	struct log_fields req = { 0 }, origin = { 0 };
 	bool have_req = false, have_origin = false;
+	char ref[256];
 
+	if (explain_ref_normalize(ref_as_given, ref, sizeof(ref)) < 0) {
+		fprintf(stderr, "edgesim: '%s' is not a reference: give the "
+		    "X-Edgesim-Ref header's value, Akamai's \"Reference #...\" "
+		    "(as shown, or as the page's HTML writes it), its "
+		    "https://errors.edgesuite.net/... link, or a CloudFront "
+		    "Request ID\n", ref_as_given);
+		return 2;
+	}
+	f = fopen(log_path, "r");
 	if (f == NULL) {
 		fprintf(stderr, "edgesim: cannot read the log %s: %s\n", log_path,
 		    strerror(errno));
 		return 2;
 	}
-	/* First pass: the id of the record that carries ref. */
-	while (getline(&line, &cap, f) > 0 && id == NULL) {
-		struct log_fields lf;
-		if (strstr(line, ref) == NULL ||
-		    explain_parse_line(line, &lf) < 0)
-			continue;
-		const char *r = explain_get(&lf, "ref");
-		const char *i = explain_get(&lf, "id");
-		if (r && i && strcmp(r, ref) == 0)
-			id = xstrdup(i);
-		explain_fields_free(&lf);
+	/* First pass: the id of the record that carries ref. An edge writes
+	 * a request's records just after its response (in the same turn of
+	 * its event loop): a reference pasted or scripted at once may be a
+	 * moment ahead of its record, so a log written to within the last
+	 * two seconds is followed for up to a second. */
+	for (int wait = 0; id == NULL; wait++) {
+		while (id == NULL && getline(&line, &cap, f) > 0) {
+			struct log_fields lf;
+			if (strstr(line, ref) == NULL ||
+			    explain_parse_line(line, &lf) < 0)
+				continue;
+			const char *r = explain_get(&lf, "ref");
+			const char *i = explain_get(&lf, "id");
+			if (r && i && strcmp(r, ref) == 0)
+				id = xstrdup(i);
+			explain_fields_free(&lf);
+		}
+		struct stat st;
+		if (id != NULL || wait == 10 || fstat(fileno(f), &st) < 0 ||
+		    time(NULL) - st.st_mtime > 2)
+			break;
+		nanosleep(&(struct timespec){ .tv_nsec = 100 * 1000000L }, NULL);
+		clearerr(f);
 	}
 	if (id == NULL) {
 		fclose(f);
