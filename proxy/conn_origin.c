@@ -304,10 +304,14 @@ static void
 origin_failed(void *arg, struct upstream *up, const struct upstream_failure *f)
 {
 	struct conn *c = arg;
+	/* f may live in up (a failure reported from the loop): copied
+	 * before up is freed. */
+	struct upstream_failure failure = *f;
 
 	c->up_pending = NULL;
 	upstream_free(up);
-	conn_after_step(c, conn_respond_error(c, f->code, 0, f->sub, f->detail, false));
+	conn_after_step(c, conn_respond_error(c, failure.code, 0, failure.sub,
+	    failure.detail, false));
 }
 
 /* Ask for an origin connection; CONN_STEP_AGAIN when one was ready at once.
