@@ -14,7 +14,13 @@ if ! command -v wrk >/dev/null 2>&1; then
     exit 1
 fi
 WRK_OPTS=()
-[ "${ES_SANITIZER:-}" = thread ] && WRK_OPTS=(--timeout 10s)
+MIN_REQS=100
+if [ "${ES_SANITIZER:-}" = thread ]; then
+    # A full handshake per request is slow under ThreadSanitizer (it
+    # intercepts every allocation OpenSSL makes): a few a second.
+    WRK_OPTS=(--timeout 10s)
+    MIN_REQS=20
+fi
 read -r AP CP <<<"$(ports 2)"
 
 # conf FILE LOG FORMAT: the demo chain, the first edge pinning the second
@@ -46,7 +52,7 @@ check_eq "SIGTERM: exit status 0" 0 "$ES_STATUS"
 
 requests=$(sed -n 's/^ *\([0-9]*\) requests in .*/\1/p' "$T/wrk.out")
 diag "$(grep -E 'requests in|Non-2xx|Socket errors' "$T/wrk.out" | tr -s ' ' | tr '\n' ';')"
-if [ "${requests:-0}" -gt 100 ]; then ok "load ran ($requests requests, 4 workers)"
+if [ "${requests:-0}" -ge "$MIN_REQS" ]; then ok "load ran ($requests requests, 4 workers)"
 else not_ok "only ${requests:-0} requests"; diag "$(cat "$T/wrk.out")"; fi
 check_eq "no response other than 200" "" "$(grep -E 'Non-2xx|Socket errors' "$T/wrk.out")"
 
