@@ -3,6 +3,7 @@
 #   make              build build/edgesim
 #   make check        build, then run every test (unit, integration, fuzz replay)
 #   make check-asan   the same under AddressSanitizer + UndefinedBehaviorSanitizer
+#   make check-tsan   unit and multi-worker tests under ThreadSanitizer
 #   make demo         install missing deps, build, make the lab PKI, run the guided tour
 #   make bench        side-by-side benchmark against nginx and HAProxy
 #   make fuzz         build the libFuzzer harnesses (clang), run each for
@@ -68,7 +69,7 @@ deps_import     := cli/import cli/import_model cli/import_cloudfront \
 deps_lint       := $(deps_import)
 deps_explain    := cli/explain errors util
 
-.PHONY: all check check-asan demo bench fuzz valgrind docs clean deps unit
+.PHONY: all check check-asan check-tsan tsan-run demo bench fuzz valgrind docs clean deps unit
 all: $(BIN)
 
 $(BUILD)/obj/%.o: proxy/%.c | $(BUILD)/obj
@@ -133,6 +134,16 @@ check: $(BIN) $(UNIT_BINS) $(TOOLS)
 check-asan:
 	$(MAKE) BUILD=build/asan OPT="-O1 -g -fno-omit-frame-pointer" \
 	    SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined" check
+
+# The unit tests and the multi-worker integration tests (demo chain,
+# forward proxy, reload and stop, reload and stop under load) under
+# ThreadSanitizer; fails on any report tests/tsan.supp does not explain.
+check-tsan:
+	$(MAKE) BUILD=build/tsan OPT="-O1 -g -fno-omit-frame-pointer" \
+	    SAN="-fsanitize=thread" tsan-run
+
+tsan-run: $(BIN) $(UNIT_BINS) $(TOOLS)
+	@EDGESIM_BUILD=$(BUILD) bash tests/tsan.sh
 
 demo: deps
 	$(MAKE) $(BIN)

@@ -4,9 +4,11 @@
  *
  * The main thread runs a small event loop of its own for signals; each
  * worker runs its event loop in a thread. The main thread never touches a
- * worker's state while that worker runs: it asks the worker to do things
- * (switch config, drain, stop) with worker_call, which runs a function on
- * the worker's loop and waits for its result.
+ * worker's state while that worker runs (but for its n_conns, an atomic
+ * counter): it asks the worker to do things (switch config, drain, stop)
+ * with worker_call, which runs a function on the worker's loop and waits
+ * for its result; the mutex of that handshake orders what either side
+ * wrote before it. docs/architecture.md lists what threads share.
  */
 #include "server.h"
 
@@ -51,6 +53,9 @@ struct server {
 	struct event_base *base;
 	struct worker_thread *wts;
 	int n_workers;
+	/* The generation every worker runs: the main thread's own reference,
+	 * so that it never reads a worker's w.rt. */
+	struct runtime *rt;
 	uint64_t generation;
 	bool stopping;
 	int64_t stop_deadline;
@@ -320,7 +325,8 @@ reload(struct server *s)
 		worker_call(&s->wts[i], do_swap, rt);
 	log_edges(rt, s->n_workers);
 	log_info("reloaded: generation %llu", (unsigned long long)s->generation);
-	runtime_unref(rt);
+	runtime_unref(s->rt);
+	s->rt = rt;
 }
 
 static size_t
@@ -399,8 +405,8 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 	log_info("%s: finishing requests in flight, then exiting",
 	    sig == SIGTERM ? "SIGTERM" : "SIGINT");
 	/* Every worker runs the same generation (reloads switch them all
-	 * before returning), so worker 0's config says the chain. */
-	const struct config *cfg = s->wts[0].w.rt->cfg;
+	 * before returning), so the current config says the chain. */
+	const struct config *cfg = s->rt->cfg;
 	s->stop_deadline = clock_mono_ms() + cfg->global.shutdown_timeout_ms;
 	s->stop_stage = xcalloc(cfg->n_edges ? cfg->n_edges : 1,
 	    sizeof(*s->stop_stage));
@@ -545,7 +551,7 @@ server_run(const char *config_path, const struct strlist *edges)
 	    EDGESIM_VERSION, (int)getpid(), config_path, s.n_workers,
 	    s.n_workers == 1 ? "" : "s");
 	log_edges(rt, s.n_workers);
-	runtime_unref(rt);      /* each worker holds its own reference */
+	s.rt = rt;              /* and each worker holds its own reference */
 
 	event_base_loop(s.base, EVLOOP_NO_EXIT_ON_EMPTY);
 
@@ -557,6 +563,7 @@ server_run(const char *config_path, const struct strlist *edges)
 		event_free(s.stop_timer);
 	free(s.stop_stage);
 	event_base_free(s.base);
+	runtime_unref(s.rt);
 	log_info("stopped");
 	log_close();
 	return 0;

@@ -3,7 +3,9 @@
  * viewer connections, pools of idle origin connections, the DNS resolver.
  *
  * Nothing here is shared between workers except the runtime (read-only and
- * reference-counted) and the log; so a worker needs no locks.
+ * reference-counted), the log and the learned pins (tls_client.c, one
+ * lock); so a worker needs no locks. The main thread reads n_conns only
+ * (docs/architecture.md, "Threads and shared state").
  */
 #ifndef EDGESIM_WORKER_H
 #define EDGESIM_WORKER_H

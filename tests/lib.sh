@@ -150,12 +150,14 @@ sclient() {
 
 # demo_conf FILE AKAMAI_PORT CLOUDFRONT_PORT [extra ini text appended]:
 # the topology of conf/demo.ini on free ports, with this test's PKI and log.
+# ES_WORKERS sets workers (default 1; make check-tsan runs it with 4).
 demo_conf() {
     local f=$1 ap=$2 cp=$3
     cat >"$f" <<INI
 [edgesim]
 pki = $PKI
 log = $T/edgesim.log
+workers = ${ES_WORKERS:-1}
 
 [resolve]
 d111111abcdef8.cloudfront.net = 127.0.0.1:$cp

@@ -11,7 +11,8 @@
 #
 # EDGESIM_BUILD picks the build directory (build, or build/asan for
 # `make check-asan`). ONLY=pattern runs the integration tests whose file
-# name matches. Each integration script is bounded by a timeout.
+# name matches; several patterns, space separated, run those matching any
+# (`make check-tsan` does). Each integration script is bounded by a timeout.
 set -u
 cd "$(dirname "$0")/.."
 BUILD=${EDGESIM_BUILD:-build}
@@ -88,8 +89,13 @@ done
 echo "== integration tests"
 for t in tests/integration/[0-9]*.sh; do
     [ -f "$t" ] || continue
-    if [ -n "${ONLY:-}" ] && [[ "$t" != *"$ONLY"* ]]; then
-        continue
+    if [ -n "${ONLY:-}" ]; then
+        wanted=0
+        read -ra pats <<<"$ONLY"
+        for pat in "${pats[@]}"; do
+            [[ "$t" == *"$pat"* ]] && wanted=1
+        done
+        [ $wanted -eq 1 ] || continue
     fi
     start=$(date +%s)
     out=$(timeout -k 5 "$SCRIPT_TIMEOUT" bash "$t" 2>&1)
