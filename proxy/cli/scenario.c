@@ -212,8 +212,21 @@ remap_ports(const char *text, struct port_map *m)
 			if (m->from[i] == port)
 				seen = true;
 		if (!seen && port > 0) {
+			/* The kernel may hand the same free port out twice
+			 * (each is released before the next is asked for):
+			 * two edges must never get one. */
+			int to = -1;
+			for (int tries = 0; tries < 20; tries++) {
+				bool taken = false;
+				to = free_port();
+				for (size_t i = 0; i < m->n; i++)
+					if (m->to[i] == to)
+						taken = true;
+				if (!taken)
+					break;
+			}
 			m->from[m->n] = port;
-			m->to[m->n] = free_port();
+			m->to[m->n] = to;
 			m->n++;
 		}
 	}
@@ -228,9 +241,12 @@ remap_ports(const char *text, struct port_map *m)
 		sbuf_add(&out, p, (size_t)(a - p) + 10);
 		char *end;
 		long port = strtol(a + 10, &end, 10);
-		for (size_t i = 0; i < m->n; i++)
-			if (m->from[i] == port)
+		for (size_t i = 0; i < m->n; i++) {
+			if (m->from[i] == port) {
 				port = m->to[i];
+				break;  /* a new port may equal a later old one */
+			}
+		}
 		sbuf_addf(&out, "%ld", port);
 		p = end;
 	}

@@ -118,6 +118,10 @@ reload_case() {
     if [ "$n" -gt "$MIN_RELOAD_REQS" ]; then ok "$what: load ran ($n requests during $RELOAD_SECONDS reloads)"
     else not_ok "$what: only $n requests"; diag "$(cat "$T/wrk.out")"; fi
     check_eq "$what: no response other than 200 under reloads" 0 "$(wrk_field "$T/wrk.out" non2xx)"
+    if [ "$(wrk_field "$T/wrk.out" non2xx)" != 0 ]; then
+        diag "statuses logged: $(grep -oE ' status=[0-9]+( code=[A-Z_]+)?( sub=[^ ]+)?' "$ES_LOG" | sort | uniq -c | tr '\n' ';')"
+        diag "$(grep -E 'request .* status=5' "$ES_LOG" | head -n 3 | cut -c1-600)"
+    fi
     check_eq "$what: no read error under reloads" 0 "$(wrk_field "$T/wrk.out" read)"
     check_eq "$what: no connect, write or timeout error under reloads" "0 0 0" \
         "$(wrk_field "$T/wrk.out" connect) $(wrk_field "$T/wrk.out" write) $(wrk_field "$T/wrk.out" timeout)"
