@@ -40,6 +40,11 @@ SRCS    := $(wildcard proxy/*.c)
 CLI_SRCS := $(wildcard proxy/cli/*.c)
 OBJS    := $(patsubst proxy/%.c,$(BUILD)/obj/%.o,$(SRCS)) \
            $(patsubst proxy/cli/%.c,$(BUILD)/obj/cli/%.o,$(CLI_SRCS))
+# The dashboard's files (dashboard/), built into the binary as a generated
+# C file (scripts/embed-assets), so it works offline.
+DASH_SRCS := dashboard/index.html dashboard/app.js dashboard/style.css
+DASH_GEN := $(BUILD)/gen/dashboard_assets.c
+OBJS    += $(BUILD)/obj/gen/dashboard_assets.o
 LIBOBJS := $(filter-out $(BUILD)/obj/cli/main.o,$(OBJS))
 BIN     := $(BUILD)/edgesim
 
@@ -73,6 +78,14 @@ $(BUILD)/obj/%.o: proxy/%.c | $(BUILD)/obj
 	$(CC) $(CFLAGS_ALL) -c -o $@ $<
 
 $(BUILD)/obj/cli/%.o: proxy/cli/%.c | $(BUILD)/obj/cli
+	$(CC) $(CFLAGS_ALL) -c -o $@ $<
+
+$(DASH_GEN): $(DASH_SRCS) scripts/embed-assets
+	@mkdir -p $(dir $@)
+	bash scripts/embed-assets $@ $(DASH_SRCS)
+
+$(BUILD)/obj/gen/dashboard_assets.o: $(DASH_GEN)
+	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -c -o $@ $<
 
 $(BIN): $(OBJS)
