@@ -131,7 +131,13 @@ $(BUILD)/tests/replay_http: tests/fuzz/replay.c tests/fuzz/fuzz_http.c \
 	    tests/fuzz/fuzz_http.c $(BUILD)/obj/http.o $(BUILD)/obj/util.o \
 	    $(LDLIBS_ALL)
 
-check: $(BIN) $(UNIT_BINS) $(TOOLS)
+# The browser test (tests/browser, puppeteer-core) installs its locked
+# packages from npm once; CI machines start without them.
+BROWSER_DEPS := tests/browser/node_modules/.package-lock.json
+$(BROWSER_DEPS): tests/browser/package.json tests/browser/package-lock.json
+	cd tests/browser && npm ci --no-audit --no-fund
+
+check: $(BIN) $(UNIT_BINS) $(TOOLS) $(BROWSER_DEPS)
 	@EDGESIM_BUILD=$(BUILD) bash tests/run.sh
 
 check-asan:

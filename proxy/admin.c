@@ -27,6 +27,7 @@
 #include <event2/listener.h>
 #include <netinet/in.h>
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -273,24 +274,55 @@ header_value(const char *head, const char *name, char *buf, size_t len)
 	return NULL;
 }
 
-/* Bearer TOKEN, compared in constant time (for equal lengths; a length
- * that differs fails after a comparison of the same cost). */
+/* a and the token, in constant time for equal lengths (a length that
+ * differs fails after a comparison of the same cost). */
 static bool
-token_ok(const char *head)
+token_equal(const char *a, size_t al)
 {
-	char v[512];
-	const char *a = header_value(head, "Authorization", v, sizeof(v));
 	size_t tl = strlen(adm.token);
 
-	if (a == NULL || strncasecmp(a, "Bearer ", 7) != 0)
-		return false;
-	a += 7;
-	size_t al = strlen(a);
 	if (al != tl) {
 		(void)CRYPTO_memcmp(adm.token, adm.token, tl);
 		return false;
 	}
 	return CRYPTO_memcmp(a, adm.token, tl) == 0;
+}
+
+/*
+ * Authorization: Bearer TOKEN (scripts, Prometheus), or Basic with TOKEN
+ * as the password (a browser asks for it once, then sends it with every
+ * request of the page, its event stream included: EventSource cannot set
+ * a header itself).
+ */
+static bool
+token_ok(const char *head)
+{
+	char v[512];
+	unsigned char dec[400];
+	const char *a = header_value(head, "Authorization", v, sizeof(v));
+
+	if (a == NULL)
+		return false;
+	if (strncasecmp(a, "Bearer ", 7) == 0)
+		return token_equal(a + 7, strlen(a + 7));
+	if (strncasecmp(a, "Basic ", 6) != 0)
+		return false;
+	size_t n = strlen(a + 6);
+	if (n == 0 || n % 4 != 0 || n / 4 * 3 >= sizeof(dec))
+		return false;
+	int dl = EVP_DecodeBlock(dec, (const unsigned char *)a + 6, (int)n);
+	if (dl < 0)
+		return false;
+	while (n > 0 && a[6 + n - 1] == '=') {     /* padding decodes to 0s */
+		n--;
+		dl--;
+	}
+	dec[dl] = '\0';
+	char *colon = memchr(dec, ':', (size_t)dl);
+	if (colon == NULL)
+		return false;
+	return token_equal(colon + 1, (size_t)dl - (size_t)(colon + 1 -
+	    (char *)dec));
 }
 
 /* Without a token, the listener is loopback only; a page on another site
@@ -347,7 +379,9 @@ route(struct aconn *ac, const char *method, char *path, const char *head)
 		*q = '\0';
 	if (adm.token && !token_ok(head)) {
 		adm.st.unauthorized++;
-		answer_text(ac, 401, "WWW-Authenticate: Bearer realm=\"edgesim\"\r\n",
+		answer_text(ac, 401, "WWW-Authenticate: Basic realm=\"edgesim "
+		    "admin (the password is admin_token)\"\r\n"
+		    "WWW-Authenticate: Bearer realm=\"edgesim\"\r\n",
 		    "401 Unauthorized: this admin listener needs "
 		    "Authorization: Bearer TOKEN (admin_token)\n", head_only);
 		return;

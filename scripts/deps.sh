@@ -4,13 +4,15 @@
 # Build: a C compiler, make, pkg-config and the -dev packages of OpenSSL 3,
 # libevent 2.1, inih, jansson (JSON: import and lint) and cmocka. Tests:
 # curl, openssl (the CLI, as a client only: edgesim itself never runs it),
-# node (the Node.js TLS fidelity test) and wrk (load while reloading and
-# stopping).
+# node (the Node.js TLS fidelity test), wrk (load while reloading and
+# stopping), prometheus (its promtool checks /metrics) and chromium (the
+# dashboard's browser test, driven by puppeteer-core from npm: make check
+# runs npm ci in tests/browser).
 # Pass extra package names as arguments to add them (scripts/bench does).
 set -eu
 
 pkgs=(build-essential pkg-config libssl-dev libevent-dev libinih-dev libcmocka-dev
-      libjansson-dev curl openssl nodejs wrk "$@")
+      libjansson-dev curl openssl nodejs npm wrk prometheus chromium "$@")
 
 missing=()
 for p in "${pkgs[@]}"; do
