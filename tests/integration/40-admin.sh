@@ -63,6 +63,10 @@ check_not_contains "  ... and nothing of the config in the answer" "$body" "www.
 check_not_contains "  ... nor of the token" "$body" "$TOKEN"
 code=$(acurl -o /dev/null -w '%{http_code}' "$A/metrics")
 check_eq "the right token: 200" 200 "$code"
+code=$(curl -s -o /dev/null -w '%{http_code}' -u "anyone:$TOKEN" "$A/config")
+check_eq "Basic with the token as password (what a browser sends): 200" 200 "$code"
+code=$(curl -s -o /dev/null -w '%{http_code}' -u "anyone:${TOKEN}x" "$A/config")
+check_eq "Basic with a wrong password: 401" 401 "$code"
 
 # --- /metrics: promtool, and counters that move by exactly N ---
 acurl "$A/metrics" >"$T/m0.txt"
