@@ -7,7 +7,6 @@
  */
 #include "observe.h"
 
-#include <stdio.h>
 #include <string.h>
 
 #include "events.h"
@@ -17,15 +16,30 @@
 
 bool observe_on;
 
+/* A status as text, without snprintf's cost on every request. */
+static const char *
+status_text(int status, char buf[12])
+{
+	char *p = buf + 11;
+	unsigned v = status < 0 ? 0 : (unsigned)status;
+
+	*p = '\0';
+	do {
+		*--p = (char)('0' + v % 10);
+		v /= 10;
+	} while (v && p > buf);
+	return p;
+}
+
 void
 observe_request(const struct log_rec *rec, const char *edge, const char *host,
     const char *origin, int status, enum es_code code, int64_t ms)
 {
-	char st[16];
+	char buf[12];
 
 	if (!observe_on)
 		return;
-	snprintf(st, sizeof(st), "%d", status);
+	const char *st = status_text(status, buf);
 	const char *rq[] = { edge, host, st, code == ES_OK ? "none" :
 	    errors_name(code) };
 	metrics_count(MF_RQ_TOTAL, rq);
