@@ -42,6 +42,11 @@ SRCS    := $(wildcard proxy/*.c)
 CLI_SRCS := $(wildcard proxy/cli/*.c)
 OBJS    := $(patsubst proxy/%.c,$(BUILD)/obj/%.o,$(SRCS)) \
            $(patsubst proxy/cli/%.c,$(BUILD)/obj/cli/%.o,$(CLI_SRCS))
+# The dashboard's files (dashboard/), built into the binary as a generated
+# C file (scripts/embed-assets), so it works offline.
+DASH_SRCS := dashboard/index.html dashboard/app.js dashboard/style.css
+DASH_GEN := $(BUILD)/gen/dashboard_assets.c
+OBJS    += $(BUILD)/obj/gen/dashboard_assets.o
 LIBOBJS := $(filter-out $(BUILD)/obj/cli/main.o,$(OBJS))
 BIN     := $(BUILD)/edgesim
 
@@ -67,7 +72,7 @@ deps_import     := cli/import cli/import_model cli/import_cloudfront \
                    cli/import_akamai cli/import_ini cli/json_path \
                    cli/lint cli/lint_report $(deps_config) route errors
 deps_lint       := $(deps_import)
-deps_explain    := cli/explain errors util
+deps_explain    := cli/explain story errors util
 
 .PHONY: all check check-asan check-tsan tsan-run demo bench fuzz valgrind docs clean deps unit
 all: $(BIN)
@@ -76,6 +81,14 @@ $(BUILD)/obj/%.o: proxy/%.c | $(BUILD)/obj
 	$(CC) $(CFLAGS_ALL) -c -o $@ $<
 
 $(BUILD)/obj/cli/%.o: proxy/cli/%.c | $(BUILD)/obj/cli
+	$(CC) $(CFLAGS_ALL) -c -o $@ $<
+
+$(DASH_GEN): $(DASH_SRCS) scripts/embed-assets
+	@mkdir -p $(dir $@)
+	bash scripts/embed-assets $@ $(DASH_SRCS)
+
+$(BUILD)/obj/gen/dashboard_assets.o: $(DASH_GEN)
+	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -c -o $@ $<
 
 $(BIN): $(OBJS)
@@ -128,7 +141,13 @@ $(BUILD)/tests/idleconns: tests/tools/idleconns.c | $(BUILD)/tests
 $(BUILD)/tests/newconns: tests/tools/newconns.c | $(BUILD)/tests
 	$(CC) $(CFLAGS_ALL) -o $@ $< $(LDLIBS_ALL)
 
-check: $(BIN) $(UNIT_BINS) $(TOOLS)
+# The browser test (tests/browser, puppeteer-core) installs its locked
+# packages from npm once; CI machines start without them.
+BROWSER_DEPS := tests/browser/node_modules/.package-lock.json
+$(BROWSER_DEPS): tests/browser/package.json tests/browser/package-lock.json
+	cd tests/browser && npm ci --no-audit --no-fund
+
+check: $(BIN) $(UNIT_BINS) $(TOOLS) $(BROWSER_DEPS)
 	@EDGESIM_BUILD=$(BUILD) bash tests/run.sh
 
 check-asan:

@@ -145,6 +145,11 @@ struct conf_global {
 	int64_t max_header_size;
 	int64_t max_connections;
 	char *nameserver;
+	char *admin;            /* ADDR:PORT of the admin listener; NULL: off */
+	char *admin_token;      /* a secret: never logged nor shown */
+	int64_t admin_clients;
+	char admin_host[64];    /* admin, parsed (config_check.c) */
+	int admin_port;
 };
 
 struct conf_resolve {

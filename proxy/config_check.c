@@ -174,6 +174,51 @@ listen_host_ok(const char *host)
 	    inet_pton(AF_INET6, host, buf) == 1;
 }
 
+/* 127.0.0.0/8 or ::1. */
+static bool
+host_is_loopback(const char *host)
+{
+	unsigned char buf[16];
+	static const unsigned char v6_loop[16] = { [15] = 1 };
+
+	if (inet_pton(AF_INET, host, buf) == 1)
+		return buf[0] == 127;
+	return inet_pton(AF_INET6, host, buf) == 1 &&
+	    memcmp(buf, v6_loop, 16) == 0;
+}
+
+/* The admin listener: an address, loopback unless a token guards it. */
+static void
+check_admin(struct parse_state *st)
+{
+	struct conf_global *g = &st->cfg->global;
+	struct es_err err;
+	int line = conf_key_line(&g->sec, "admin");
+
+	if (g->admin_token && strlen(g->admin_token) < 16)
+		ERR(st, conf_key_line(&g->sec, "admin_token"), "[edgesim] "
+		    "admin_token: too short (%zu characters): use at least 16, "
+		    "e.g. the output of `openssl rand -hex 16`",
+		    strlen(g->admin_token));
+	if (g->admin == NULL)
+		return;
+	if (parse_hostport(g->admin, g->admin_host, sizeof(g->admin_host),
+	    &g->admin_port, -1, &err) < 0) {
+		ERR(st, line, "[edgesim] admin: %s", err.msg);
+		return;
+	}
+	if (!listen_host_ok(g->admin_host)) {
+		ERR(st, line, "[edgesim] admin: '%s' is not an IP address",
+		    g->admin_host);
+		return;
+	}
+	if (!host_is_loopback(g->admin_host) && g->admin_token == NULL)
+		ERR(st, line, "[edgesim] admin: %s is not a loopback address: "
+		    "anyone who reaches it would see the config and every "
+		    "request; set admin_token too, or use 127.0.0.1",
+		    g->admin);
+}
+
 static void
 check_global(struct parse_state *st)
 {
@@ -189,6 +234,7 @@ check_global(struct parse_state *st)
 			    "[edgesim] nameserver: '%s' is not ADDR[:PORT] with an "
 			    "IP address, or none", g->nameserver);
 	}
+	check_admin(st);
 }
 
 static void
@@ -713,6 +759,33 @@ check_forward_proxy(struct parse_state *st)
 	}
 }
 
+/* The admin address is nobody else's (edges parsed by now). */
+static void
+check_admin_addr(struct parse_state *st)
+{
+	const struct config *cfg = st->cfg;
+	const struct conf_global *g = &cfg->global;
+	const struct conf_listen *fl = &cfg->fproxy.listen;
+
+	if (g->admin == NULL || g->admin_port <= 0)
+		return;
+	for (size_t i = 0; i < cfg->n_edges; i++)
+		for (size_t j = 0; j < cfg->edges[i]->n_listen; j++) {
+			const struct conf_listen *l = &cfg->edges[i]->listen[j];
+			if (l->port == g->admin_port &&
+			    strcmp(l->host, g->admin_host) == 0)
+				ERR(st, conf_key_line(&g->sec, "admin"),
+				    "[edgesim] admin: %s is already used by "
+				    "[edge %s] at line %d", g->admin,
+				    cfg->edges[i]->sec.name, l->line);
+		}
+	if (cfg->fproxy.present && fl->port == g->admin_port &&
+	    strcmp(fl->host, g->admin_host) == 0)
+		ERR(st, conf_key_line(&g->sec, "admin"), "[edgesim] admin: %s "
+		    "is already used by [forward_proxy] at line %d", g->admin,
+		    fl->line);
+}
+
 void
 conf_validate(struct parse_state *st)
 {
@@ -723,5 +796,6 @@ conf_validate(struct parse_state *st)
 	check_edge_names(st);
 	check_unused_origins(st);
 	check_forward_proxy(st);
+	check_admin_addr(st);
 }
 

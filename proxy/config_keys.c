@@ -86,6 +86,27 @@ const struct conf_key conf_keys[] = {
 	  "DNS at all, so a name outside [resolve] fails at once with "
 	  "ERR_DNS_FAIL (a lab that must never leave the machine). Lookups "
 	  "never block the event loop." },
+	{ CONF_SEC_GLOBAL, "admin", CONF_T_STRING, G(admin), 0, 0, NULL, NULL,
+	  0,
+	  "`ADDR:PORT` of the admin listener (`127.0.0.1:9901`): the live "
+	  "dashboard at `/`, Server-Sent Events at `/events`, Prometheus "
+	  "metrics at `/metrics`, `/certs`, `/config` and `/explain/REF` "
+	  "(docs/dashboard.md). Off unless set. A loopback address only, "
+	  "unless `admin_token` is set. Served by the main thread's event "
+	  "loop, never by a worker's. Read at start: a reload does not move "
+	  "it." },
+	{ CONF_SEC_GLOBAL, "admin_token", CONF_T_STRING, G(admin_token), 0, 0,
+	  NULL, NULL, 0,
+	  "A secret of at least 16 characters: every admin request must then "
+	  "carry `Authorization: Bearer TOKEN` (compared in constant time), "
+	  "else 401. Required for an `admin` address that is not loopback. "
+	  "Never logged, never shown by `/config`." },
+	{ CONF_SEC_GLOBAL, "admin_clients", CONF_T_INT, G(admin_clients), 1,
+	  10000, NULL, "64", 0,
+	  "Admin connections at once (dashboards' event streams included); "
+	  "past it a new one gets 503. An event stream whose reader falls "
+	  "behind by more than 1 MiB is closed, never buffered without "
+	  "bound." },
 
 	/* [edge NAME] */
 	{ CONF_SEC_EDGE, "persona", CONF_T_ENUM, E(persona), 0, 0, personas,

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "observe.h"
 #include "persona.h"
 #include "resolve.h"
 #include "route.h"
@@ -92,6 +93,7 @@ conn_log_request(struct conn *c)
 	if (c->up)
 		log_bool(&rec, "origin_reused", c->up->reused);
 	log_int(&rec, "ms", clock_mono_ms() - r->t_start);
+	observe_request(&rec, c->edge->conf->sec.name, r->host ? r->host->sec.name : NULL, r->origin ? r->origin->conf->sec.name : NULL, r->status, r->code, clock_mono_ms() - r->t_start);
 	log_end(&rec);
 }
 
@@ -107,6 +109,7 @@ log_tls_failure(struct conn *c, const char *reason)
 	log_str(&rec, "verdict", tls_hello_verdict_name(c->hello.verdict));
 	log_str(&rec, "result", reason);
 	log_int(&rec, "ms", clock_mono_ms() - c->t_accept);
+	observe_viewer_tls(&rec, c->edge->conf->sec.name, &c->hello);
 	log_end(&rec);
 }
 
@@ -826,6 +829,7 @@ handshake_done(struct conn *c)
 	struct timeval tv;
 	int64_t ms = conn_glob(c)->idle_timeout_ms;
 
+	observe_viewer_tls(NULL, c->edge->conf->sec.name, &c->hello);
 	c->deadline_ms = 0;
 	SSL *ssl = bufferevent_openssl_get_ssl(c->bev);
 	if (ssl)

@@ -227,6 +227,17 @@ log_bool(struct log_rec *r, const char *key, bool value)
 		sbuf_addf(r->b, " %s=%s", key, value ? "yes" : "no");
 }
 
+const char *
+log_rec_text(const struct log_rec *r, size_t *len)
+{
+	if (!r->open || r->b == NULL || r->b->s == NULL) {
+		*len = 0;
+		return "";
+	}
+	*len = r->b->len - r->start;
+	return r->b->s + r->start;
+}
+
 static void
 write_all(const char *p, size_t n)
 {

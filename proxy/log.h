@@ -39,6 +39,9 @@ void log_int(struct log_rec *r, const char *key, int64_t value);
 void log_bool(struct log_rec *r, const char *key, bool value);
 /* A request id, in hex as Akamai references spell it. */
 void log_hex(struct log_rec *r, const char *key, uint64_t value);
+/* The record as built so far (no final newline or closing brace yet),
+ * for a copy taken just before log_end (events.c). */
+const char *log_rec_text(const struct log_rec *r, size_t *len);
 /* Write the record and release it. */
 void log_end(struct log_rec *r);
 /* Release a record without writing it. */

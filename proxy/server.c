@@ -21,6 +21,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "admin.h"
 #include "chain.h"
 #include "config.h"
 #include "log.h"
@@ -288,6 +289,7 @@ reload(struct server *s)
 	if (cfg == NULL) {
 		log_error("reload refused: %s is invalid; still serving the "
 		    "previous config", s->config_path);
+		admin_reloaded(NULL);
 		return;
 	}
 	if (cfg->global.workers != s->n_workers)
@@ -300,6 +302,7 @@ reload(struct server *s)
 		log_error("reload refused: %s; still serving the previous config",
 		    err.msg);
 		free(log_dest);
+		admin_reloaded(NULL);
 		return;
 	}
 	/* Every worker opens the new addresses first, disabled: if one
@@ -314,6 +317,7 @@ reload(struct server *s)
 				worker_call(&s->wts[j], do_listen_abort, NULL);
 			runtime_unref(rt);
 			free(log_dest);
+			admin_reloaded(NULL);
 			return;
 		}
 	}
@@ -324,6 +328,7 @@ reload(struct server *s)
 	for (int i = 0; i < s->n_workers; i++)
 		worker_call(&s->wts[i], do_swap, rt);
 	log_edges(rt, s->n_workers);
+	admin_reloaded(rt);
 	log_info("reloaded: generation %llu", (unsigned long long)s->generation);
 	runtime_unref(s->rt);
 	s->rt = rt;
@@ -531,11 +536,14 @@ server_run(const char *config_path, const struct strlist *edges)
 		return 1;
 	}
 	s.base = event_base_new();
-	if (s.base == NULL || start_workers(&s, rt, &err) < 0) {
+	if (s.base == NULL || admin_start(s.base, rt, &err) < 0 ||
+	    start_workers(&s, rt, &err) < 0) {
 		fprintf(stderr, "edgesim: %s\n", s.base ? err.msg :
 		    "cannot create an event loop");
 		log_error("not starting: %s", s.base ? err.msg : "no event loop");
 		stop_workers(&s);
+		admin_stop();
+		admin_free();
 		runtime_unref(rt);
 		if (s.base)
 			event_base_free(s.base);
@@ -555,7 +563,9 @@ server_run(const char *config_path, const struct strlist *edges)
 
 	event_base_loop(s.base, EVLOOP_NO_EXIT_ON_EMPTY);
 
+	admin_stop();
 	stop_workers(&s);
+	admin_free();
 	event_free(s.sig_term);
 	event_free(s.sig_int);
 	event_free(s.sig_hup);

@@ -24,6 +24,7 @@
 
 #include "certinfo.h"
 #include "log.h"
+#include "observe.h"
 #include "resolve.h"
 #include "tls_common.h"
 #include "worker.h"
@@ -159,6 +160,7 @@ log_origin_record(struct upstream *up, const struct upstream_failure *f)
 	}
 	log_int(&r, "attempts", up->attempts);
 	log_int(&r, "ms", clock_mono_ms() - up->t_start);
+	observe_origin(&r, up, f);
 	log_end(&r);
 }
 

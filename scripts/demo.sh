@@ -24,7 +24,7 @@ FROM=$(( $(stat -c %s "$LOG" 2>/dev/null || echo 0) + 1 ))
 records() { tail -c "+$FROM" "$LOG" 2>/dev/null; }
 trap finish EXIT
 
-for port in 8443 9443; do
+for port in 8443 9443 9901; do
     if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
         echo "demo: port $port is in use (another edgesim?); stop it and try again" >&2
         exit 1
@@ -46,6 +46,9 @@ for _ in $(seq 1 50); do
     sleep 0.1
 done
 records | sed 's/^/  log: /'
+say "The dashboard of this chain, live while the demo runs: open http://127.0.0.1:9901/
+(every request and origin handshake on its hop, a failing hop in red with its fix;
+Prometheus metrics at /metrics, certificates at /certs)."
 
 bold "4. A real client, the real host name, no /etc/hosts: curl --resolve"
 run curl -sS --cacert certs/lab/ca.pem --resolve www.example.com:8443:127.0.0.1 \

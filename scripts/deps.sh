@@ -6,8 +6,10 @@
 # Build: a C compiler, make, pkg-config and the -dev packages of OpenSSL 3,
 # libevent 2.1, inih, jansson (JSON: import and lint) and cmocka. Tests:
 # curl, openssl (the CLI, as a client only: edgesim itself never runs it),
-# node (the Node.js TLS fidelity test) and wrk (load while reloading and
-# stopping).
+# node (the Node.js TLS fidelity test), wrk (load while reloading and
+# stopping), prometheus (its promtool checks /metrics) and chromium (the
+# dashboard's browser test, driven by puppeteer-core from npm: make check
+# runs npm ci in tests/browser).
 # Pass extra package names as arguments to add them (scripts/bench does).
 # It says what it is about to install and why, and when another install
 # holds the package manager's lock it waits for it (up to DEPS_LOCK_WAIT
@@ -23,7 +25,7 @@ fi
 LOCK_WAIT=${DEPS_LOCK_WAIT:-600}
 
 pkgs=(build-essential pkg-config libssl-dev libevent-dev libinih-dev libcmocka-dev
-      libjansson-dev curl openssl nodejs wrk "$@")
+      libjansson-dev curl openssl nodejs npm wrk prometheus chromium "$@")
 
 # One reason per package: what needs it.
 declare -A why=(

@@ -306,6 +306,10 @@ proc_of(struct run *r, const char *edge)
 }
 
 /* Write the config for process i: the run's text with its own log. */
+/* `scenario up` turns the admin listener (the dashboard) on, on a free
+ * port, in the process viewers reach; 0: off (scenario run). */
+static int up_admin_port;
+
 static int
 write_conf(struct run *r, int i)
 {
@@ -317,6 +321,14 @@ write_conf(struct run *r, int i)
 	if (apply_override(&t, ov, &err) < 0) {
 		free(t);
 		return -1;
+	}
+	if (i == 0 && up_admin_port > 0) {
+		snprintf(ov, sizeof(ov), "[edgesim] admin = 127.0.0.1:%d",
+		    up_admin_port);
+		if (apply_override(&t, ov, &err) < 0) {
+			free(t);
+			return -1;
+		}
 	}
 	FILE *f = fopen(r->procs[i].conf, "w");
 	if (f == NULL) {
@@ -944,6 +956,7 @@ cmd_up(const char *dir, const struct scenario *sc, bool fixed,
 	sigset_t set;
 	int sig;
 
+	up_admin_port = free_port();
 	if (run_prepare(&r, dir, sc, fixed, false, self) < 0 || r.cfg == NULL) {
 		fprintf(stderr, "edgesim: %s: the config does not load\n",
 		    sc->name);
@@ -960,6 +973,9 @@ cmd_up(const char *dir, const struct scenario *sc, bool fixed,
 		return 1;
 	}
 	print_running(&r);
+	if (up_admin_port > 0)
+		printf("dashboard http://127.0.0.1:%d/ (also /metrics /certs "
+		    "/config)\n", up_admin_port);
 	for (int i = 0; i < r.n_procs; i++)
 		printf("log %s\nconfig %s\n", r.procs[i].log, r.procs[i].conf);
 	printf("ready\n");

@@ -1,11 +1,11 @@
 /*
  * fuzz_explain.c - libFuzzer harness for explain's log-record reader
- * (explain_parse_line, proxy/explain.c), and for its round trip with the
+ * (story_parse_line, proxy/explain.c), and for its round trip with the
  * writer (proxy/log.c).
  *
  * Each line of the input (up to '\n', kept, as getline gives it) is parsed
  * as a record; a record has an event, every field a key and a value, and
- * explain_get finds the first field of each key. LeakSanitizer checks that
+ * story_get finds the first field of each key. LeakSanitizer checks that
  * nothing is kept when a line is not a record.
  *
  * Then the input is written as field values of a record, in both formats,
@@ -21,7 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/explain.h"
+#include "story.h"
 #include "log.h"
 
 #define INPUT_MAX 8192
@@ -39,9 +39,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static void
 fuzz_line(const char *line, size_t len)
 {
-	struct log_fields f;
+	struct story_fields f;
 
-	if (explain_parse_line(line, &f) < 0) {
+	if (story_parse_line(line, &f) < 0) {
 		/* Not a record: nothing to free, nothing leaked. */
 		check(f.n == 0 && f.keys == NULL && f.vals == NULL &&
 		    f.event == NULL && f.ts == NULL);
@@ -52,16 +52,16 @@ fuzz_line(const char *line, size_t len)
 	for (size_t i = 0; i < f.n; i++) {
 		check(f.keys[i] != NULL && f.vals[i] != NULL);
 		check(strlen(f.keys[i]) <= len && strlen(f.vals[i]) <= len);
-		const char *v = explain_get(&f, f.keys[i]);
+		const char *v = story_get(&f, f.keys[i]);
 		size_t first = 0;
 		while (strcmp(f.keys[first], f.keys[i]) != 0)
 			first++;
 		check(v == f.vals[first]);
 	}
-	check(explain_get(&f, "no such key, with spaces") == NULL);
+	check(story_get(&f, "no such key, with spaces") == NULL);
 	if (f.n > 0)
 		(void)explain_why(f.vals[0], f.vals[f.n - 1]);
-	explain_fields_free(&f);
+	story_fields_free(&f);
 	check(f.n == 0 && f.keys == NULL && f.event == NULL);
 }
 
@@ -80,7 +80,7 @@ round_trip(const char *value, size_t n, enum log_format format)
 {
 	static const char *const keys[] = { "a", "b", "n" };
 	struct log_rec r;
-	struct log_fields f;
+	struct story_fields f;
 	struct es_err err;
 
 	check(log_open("stderr", format, &err) == 0);
@@ -97,7 +97,7 @@ round_trip(const char *value, size_t n, enum log_format format)
 	log_discard(&r);
 
 	check(strchr(line, '\n') == line + strlen(line) - 1);
-	check(explain_parse_line(line, &f) == 0);
+	check(story_parse_line(line, &f) == 0);
 	check(strcmp(f.event, "fuzz") == 0 && f.ts != NULL);
 	check(f.n == 3);
 	for (size_t i = 0; i < 3; i++)
@@ -109,7 +109,7 @@ round_trip(const char *value, size_t n, enum log_format format)
 		check(strlen(f.vals[0]) == n && memcmp(f.vals[0], value, n) == 0);
 		check(strcmp(f.vals[1], f.vals[0] + n / 2) == 0);
 	}
-	explain_fields_free(&f);
+	story_fields_free(&f);
 	free(line);
 }
 

@@ -12,7 +12,7 @@ fuzzdeps_sni     := sni util
 fuzzdeps_host    := sni http util
 fuzzdeps_config  := config config_check config_keys sni pin certinfo pki util
 fuzzdeps_pin     := pin util
-fuzzdeps_explain := cli/explain errors log util
+fuzzdeps_explain := story errors log util
 # forward_proxy.o calls into workers, the resolver and tunnels: the whole
 # daemon (proxy/*.c; the one-shot commands of proxy/cli/ are not needed).
 fuzzdeps_forward_proxy := $(basename $(notdir $(wildcard $(FUZZ_PROXY_DIR)/*.c)))

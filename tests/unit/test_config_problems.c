@@ -286,6 +286,19 @@ static const struct prob_case prob_cases[] = {
 	{ "nameserver", "[edgesim]\nnameserver = dns.example\n" BASE_E, 2, E,
 	  { "[edgesim] nameserver: 'dns.example' is not ADDR[:PORT] with an IP "
 	    "address" }, 1 },
+	/* admin (issue 13) */
+	{ "admin not loopback, no token", "[edgesim]\nadmin = 0.0.0.0:9901\n"
+	  BASE_E, 2, E, { "[edgesim] admin: 0.0.0.0:9901 is not a loopback "
+	  "address" }, 1 },
+	{ "admin on ::, no token", "[edgesim]\nadmin = [::]:9901\n" BASE_E, 2,
+	  E, { "[edgesim] admin: [::]:9901 is not a loopback address" }, 1 },
+	{ "admin not an address", "[edgesim]\nadmin = localhost:9901\n" BASE_E,
+	  2, E, { "[edgesim] admin: 'localhost' is not an IP address" }, 1 },
+	{ "admin without a port", "[edgesim]\nadmin = 127.0.0.1\n" BASE_E, 2,
+	  E, { "[edgesim] admin: " }, 1 },
+	{ "admin_token too short", "[edgesim]\nadmin = 10.0.0.1:9901\n"
+	  "admin_token = abc\n" BASE_E, 3, E, { "[edgesim] admin_token: too "
+	  "short (3 characters)" }, 1 },
 	/* mode = tcp */
 	{ "tcp to a built-in origin", BASE_E "mode = tcp\n", 3, E,
 	  { "[host a.example] origin 'o' is a built-in HTTP responder; [edge "

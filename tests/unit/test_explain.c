@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "cli/explain.h"
+#include "story.h"
 
 #define AK "30.100007f.1796002610.2b34000991"
 #define AK_HTML "30&#46;100007f&#46;1796002610&#46;2b34000991"
@@ -145,22 +146,22 @@ test_parse_line(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < 2; i++) {
-		struct log_fields f;
-		assert_int_equal(explain_parse_line(lines[i], &f), 0);
+		struct story_fields f;
+		assert_int_equal(story_parse_line(lines[i], &f), 0);
 		assert_string_equal(f.event, "request");
 		assert_string_equal(f.ts, "2026-11-30T02:49:59.244Z");
-		assert_string_equal(explain_get(&f, "ref"), AK);
-		assert_string_equal(explain_get(&f, "status"), "503");
-		assert_string_equal(explain_get(&f, "detail"),
+		assert_string_equal(story_get(&f, "ref"), AK);
+		assert_string_equal(story_get(&f, "status"), "503");
+		assert_string_equal(story_get(&f, "detail"),
 		    "alert 40 handshake_failure");
-		assert_null(explain_get(&f, "fix"));
-		explain_fields_free(&f);
+		assert_null(story_get(&f, "fix"));
+		story_fields_free(&f);
 	}
-	struct log_fields f;
-	assert_int_equal(explain_parse_line("{\"ref\":\"x\"}", &f), -1);
-	explain_fields_free(&f);
-	assert_int_equal(explain_parse_line("no-space-here", &f), -1);
-	explain_fields_free(&f);
+	struct story_fields f;
+	assert_int_equal(story_parse_line("{\"ref\":\"x\"}", &f), -1);
+	story_fields_free(&f);
+	assert_int_equal(story_parse_line("no-space-here", &f), -1);
+	story_fields_free(&f);
 }
 
 int
