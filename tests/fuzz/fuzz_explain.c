@@ -60,7 +60,7 @@ fuzz_line(const char *line, size_t len)
 	}
 	check(story_get(&f, "no such key, with spaces") == NULL);
 	if (f.n > 0)
-		(void)explain_why(f.vals[0], f.vals[f.n - 1]);
+		(void)story_why(f.vals[0], f.vals[f.n - 1]);
 	story_fields_free(&f);
 	check(f.n == 0 && f.keys == NULL && f.event == NULL);
 }

@@ -14,8 +14,10 @@ fuzzdeps_config  := config config_check config_keys sni pin certinfo pki util
 fuzzdeps_pin     := pin util
 fuzzdeps_explain := story errors log util
 # forward_proxy.o calls into workers, the resolver and tunnels: the whole
-# daemon (proxy/*.c; the one-shot commands of proxy/cli/ are not needed).
-fuzzdeps_forward_proxy := $(basename $(notdir $(wildcard $(FUZZ_PROXY_DIR)/*.c)))
+# daemon (proxy/*.c and the dashboard's generated assets; the one-shot
+# commands of proxy/cli/ are not needed).
+fuzzdeps_forward_proxy := $(basename $(notdir $(wildcard $(FUZZ_PROXY_DIR)/*.c))) \
+                          gen/dashboard_assets
 
 # libFuzzer's -max_len per harness; each harness also caps what it reads.
 fuzzlen_http     := 65536

@@ -37,8 +37,8 @@ check_contains "the admin address may not be an edge's" "$out" "is already used 
 # --- the chain, with admin on, a token, two workers ---
 # write_conf SNI VERIFY PIN
 write_conf() {
-    demo_conf "$CONF" "$AP" "$CP"
-    sed -i -e "/^\[edgesim\]/a admin = 127.0.0.1:$ADM\nadmin_token = $TOKEN\nworkers = 2" \
+    ES_WORKERS=2 demo_conf "$CONF" "$AP" "$CP"
+    sed -i -e "/^\[edgesim\]/a admin = 127.0.0.1:$ADM\nadmin_token = $TOKEN" \
         -e "s/^sni = on/sni = $1/" -e "s/^verify = full/verify = $2${3:+\npin = $3}/" "$CONF"
 }
 write_conf on full

@@ -27,8 +27,8 @@ fi
 
 read -r AP CP ADM <<<"$(ports 3)"
 CONF=$T/dash.ini
-demo_conf "$CONF" "$AP" "$CP"
-sed -i -e "/^\[edgesim\]/a admin = 127.0.0.1:$ADM\nworkers = 2" -e "s/^sni = on/sni = off/" "$CONF"
+ES_WORKERS=2 demo_conf "$CONF" "$AP" "$CP"
+sed -i -e "/^\[edgesim\]/a admin = 127.0.0.1:$ADM" -e "s/^sni = on/sni = off/" "$CONF"
 es_start "$CONF" || exit 1
 
 # Before the page is opened: a failure it must show from the history.
