@@ -39,7 +39,10 @@ declare -A why=(
     [curl]="tests and the README's tour: the HTTPS client"
     [openssl]="tests and the README's tour: openssl s_client"
     [nodejs]="tests: the Node.js TLS fidelity test"
+    [npm]="tests: installs puppeteer-core for the browser tests (tests/browser)"
     [wrk]="tests: load while reloading and stopping (and the benchmark)"
+    [prometheus]="tests: promtool checks the /metrics exposition"
+    [chromium]="tests: the dashboard's browser test (headless)"
     [nginx-light]="benchmark: the nginx side of make bench"
     [haproxy]="benchmark: the HAProxy side of make bench"
 )
@@ -50,13 +53,16 @@ for p in "${pkgs[@]}"; do
         missing+=("$p")
     fi
 done
-# nodejs may come from another source than Debian (nodesource): a working
-# `node` is as good as the package.
-if command -v node >/dev/null 2>&1; then
-    kept=()
-    for p in "${missing[@]+"${missing[@]}"}"; do [ "$p" = nodejs ] || kept+=("$p"); done
+# nodejs may come from another source than Debian (nodesource, whose
+# nodejs also brings npm and conflicts with Debian's npm package): a
+# working `node` or `npm` is as good as the package.
+drop() {
+    local kept=() p
+    for p in "${missing[@]+"${missing[@]}"}"; do [ "$p" = "$1" ] || kept+=("$p"); done
     missing=("${kept[@]+"${kept[@]}"}")
-fi
+}
+command -v node >/dev/null 2>&1 && drop nodejs
+command -v npm >/dev/null 2>&1 && drop npm
 
 if [ ${#missing[@]} -eq 0 ]; then
     echo "deps: everything edgesim needs is installed"
