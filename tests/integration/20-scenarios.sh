@@ -22,22 +22,22 @@ for s in sni-off alias-not-covered alias-missing pin-rotated host-header expired
 done
 
 # up NAME [--fixed]: start the topology; sets EDGE_<name> to its port.
+# The previous run's output is removed before the new process starts: the
+# shell's redirection truncates it only in the child, so a wait that began
+# at once could read the old "ready" and the old ports.
 UP_PID=
 up() {
     down
+    unset "${!EDGE_@}"
+    rm -f "$T/up.out" "$T/up.err"
     "$EDGESIM" scenario up "$@" >"$T/up.out" 2>"$T/up.err" &
     UP_PID=$!
     PIDS+=("$UP_PID")
     # Generous: on a loaded machine (sanitizers, two cores) starting
     # the topology may take several seconds; the wait ends at "ready".
-    for _ in $(seq 1 600); do
-        grep -q '^ready' "$T/up.out" && break
-        kill -0 "$UP_PID" 2>/dev/null || break
-        sleep 0.1
-    done
-    if ! grep -q '^ready' "$T/up.out"; then
+    if ! wait_until 60 up_ready; then
         not_ok "scenario up $* did not start"
-        diag "$(cat "$T/up.out" "$T/up.err")"
+        diag "$(cat "$T/up.out" "$T/up.err" 2>/dev/null)"
     fi
     local w e addr rest
     while read -r w e addr rest; do
@@ -46,6 +46,12 @@ up() {
         eval "EDGE_$e=${addr##*:}"
     done <"$T/up.out"
     ES_LOG=$(sed -n 's/^log //p' "$T/up.out" | head -n1)
+}
+# up_ready: `scenario up` said ready (99 when it exited without saying so).
+up_ready() {
+    grep -q '^ready' "$T/up.out" 2>/dev/null && return 0
+    kill -0 "$UP_PID" 2>/dev/null || return 99
+    return 1
 }
 down() {
     [ -n "$UP_PID" ] || return 0
@@ -89,7 +95,7 @@ check_eq "alias-missing fixed: 200" 200 "$(status)"
 up pin-rotated
 get www.example.com "$EDGE_akamai_a" /
 check_eq "pin-rotated: node A serves (it learns the pin)" 200 "$(status)"
-wait_for "$ES_LOG" 'pin_learned edge=akamai-a' 3
+wait_for "$ES_LOG" 'pin_learned edge=akamai-a'
 learned=$(sed -n 's/.*pin_learned edge=akamai-a .*pin=sha1:\([0-9A-F:]*\).*/\1/p' "$ES_LOG" | head -n1)
 fp=$(sclient "$EDGE_cloudfront" -servername d111111abcdef8.cloudfront.net | openssl x509 -noout -fingerprint -sha1 2>/dev/null | sed 's/.*=//')
 check_eq "pin-rotated: the learned pin is the SHA-1 openssl sees" "$fp" "$learned"
