@@ -206,7 +206,7 @@ hup_and_wait
 traffic() {
     local fails=0 i code
     for i in $(seq 1 200); do
-        code=$(curl -sS --max-time 5 --cacert "$PKI/ca.pem" \
+        code=$(curl -sS --max-time 10 --cacert "$PKI/ca.pem" \
             --resolve "www.example.com:$AP:127.0.0.1" -o /dev/null \
             -w '%{http_code}' "https://www.example.com:$AP/api/n$i" 2>>"$T/traffic.err")
         if [ "$code" != 200 ]; then

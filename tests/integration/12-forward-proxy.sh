@@ -52,7 +52,7 @@ check_log "... with a log line" "proxy .*target=www.example.com:22 route=denied_
 
 # Raw requests to the proxy.
 raw() { # request bytes -> status line
-    timeout 5 bash -c 'exec 3<>/dev/tcp/127.0.0.1/'"$FP"'; printf "%b" "$1" >&3; head -n1 <&3' _ "$1" | tr -d '\r'
+    timeout 10 bash -c 'exec 3<>/dev/tcp/127.0.0.1/'"$FP"'; printf "%b" "$1" >&3; head -n1 <&3' _ "$1" | tr -d '\r'
 }
 check_eq "a CONNECT without a port: 400" "HTTP/1.1 400 Bad Request" "$(raw 'CONNECT www.example.com HTTP/1.1\r\nHost: www.example.com\r\n\r\n')"
 check_eq "a malformed request line: 400" "HTTP/1.1 400 Bad Request" "$(raw 'CONNECT  x:443 HTTP/1.1\r\n\r\n')"
@@ -68,7 +68,7 @@ out=$(curl -sS --max-time 10 -x "$PX" http://plain.example/x 2>&1)
 check_eq "http:// to a [resolve] name: forwarded in origin form" "ok" "$out"
 
 # The PAC file.
-pac=$(curl -sS --max-time 5 "http://127.0.0.1:$FP/proxy.pac")
+pac=$(curl -sS --max-time 10 "http://127.0.0.1:$FP/proxy.pac")
 check_contains "PAC served by the proxy" "$pac" "function FindProxyForURL"
 cat >"$T/pac.js" <<'JS'
 const fs = require('fs');

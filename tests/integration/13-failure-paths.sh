@@ -56,7 +56,7 @@ edge = tunnel
 origin = mcast
 INI
 es_start "$T/c.ini" || exit 1
-wait_for "$T/syn.out" ready 5 || not_ok "the SYN-dropping listener did not start"
+wait_for "$T/syn.out" ready || not_ok "the SYN-dropping listener did not start"
 
 # count PATTERN: log records matching PATTERN (ERE)
 count() { grep -cE "$1" "$ES_LOG"; }

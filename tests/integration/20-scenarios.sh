@@ -83,7 +83,7 @@ check_eq "alias-not-covered fixed: the alternate name is served, 200" 200 "$(sta
 
 up alias-missing
 get api.example.com "$EDGE_cloudfront" /api/users
-check_eq "alias-missing: curl fails verification (exit 60)" 60 "$(curl -s -o /dev/null --max-time 5 --cacert "$PKI/ca.pem" --resolve "api.example.com:$EDGE_cloudfront:127.0.0.1" "https://api.example.com:$EDGE_cloudfront/api/users"; echo $?)"
+check_eq "alias-missing: curl fails verification (exit 60)" 60 "$(curl -s -o /dev/null --max-time 10 --cacert "$PKI/ca.pem" --resolve "api.example.com:$EDGE_cloudfront:127.0.0.1" "https://api.example.com:$EDGE_cloudfront/api/users"; echo $?)"
 check_contains "alias-missing: curl's message" "$(cat "$T/curl.err")" \
     "no alternative certificate subject name matches target host name 'api.example.com'"
 out=$(sclient "$EDGE_cloudfront" -servername api.example.com)
