@@ -119,13 +119,28 @@ wait_until() {
     done
 }
 
+# The waits on the edgesim log ($ES_LOG) stop early when that edgesim has
+# exited: its log is final, so a line not there yet never will be (a
+# crashed process fails its checks at once, not one deadline each).
+# final_unless CMD...: CMD's answer; when it fails and the edgesim that
+# writes $ES_LOG had exited before CMD ran, 99 (no use waiting).
+final_unless() {
+    local alive=1
+    [ -z "${ES_PID:-}" ] || kill -0 "$ES_PID" 2>/dev/null || alive=0
+    "$@" && return 0
+    [ $alive -eq 1 ] && return 1
+    return 99
+}
+_log_final() { [ "$1" = "${ES_LOG:-}" ] && echo final_unless; }
+
 # wait_for FILE PATTERN [SECONDS]: until FILE has a line matching PATTERN
 # (ERE); at most SECONDS (10).
-wait_for() { wait_until "${3:-10}" grep -qE -- "$2" "$1" 2>/dev/null; }
+wait_for() { wait_until "${3:-10}" $(_log_final "$1") _has_line "$1" "$2"; }
+_has_line() { grep -qE -- "$2" "$1" 2>/dev/null; }
 
 # wait_count FILE PATTERN N [SECONDS]: until FILE has at least N lines
 # matching PATTERN (ERE); at most SECONDS (10).
-wait_count() { wait_until "${4:-10}" _has_count "$1" "$2" "$3"; }
+wait_count() { wait_until "${4:-10}" $(_log_final "$1") _has_count "$1" "$2" "$3"; }
 _has_count() { [ "$(grep -cE -- "$2" "$1" 2>/dev/null)" -ge "$3" ] 2>/dev/null; }
 
 # log_mark: the current number of lines of the edgesim log ($ES_LOG), for
@@ -136,7 +151,7 @@ since() { tail -n +"$(($1 + 1))" "$ES_LOG"; }
 
 # wait_for_since MARK PATTERN [SECONDS]: until a log line written after
 # MARK matches PATTERN (ERE); at most SECONDS (10).
-wait_for_since() { wait_until "${3:-10}" _since_has "$1" "$2"; }
+wait_for_since() { wait_until "${3:-10}" final_unless _since_has "$1" "$2"; }
 _since_has() { since "$1" | grep -qE -- "$2"; }
 
 # port_open PORT: 127.0.0.1:PORT accepts a connection.

@@ -103,7 +103,7 @@ served() {
         not_ok "a normal request through the chain after $1: status '$(status)'"
         diag "$(cat "$T/curl.err")"
     fi
-    wait_until 10 _served_logged "$m" ||
+    wait_until 10 final_unless _served_logged "$m" ||
         not_ok "the request after $1 was not logged by both edges"
 }
 _served_logged() {

@@ -312,7 +312,7 @@ fetch() {
     XERR=$(header X-Edgesim-Error)
     XREF=$(header X-Edgesim-Ref)
     REQ=
-    wait_until 10 fetch_record "$n0" "$edge" "$3"
+    wait_until 10 final_unless fetch_record "$n0" "$edge" "$3"
     ID=$(field id "$REQ")
 }
 # fetch_record N0 EDGE PATH: sets REQ to EDGE's request record of PATH
