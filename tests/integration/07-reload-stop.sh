@@ -328,11 +328,13 @@ check_eq "... and nothing was cut (no shutdown_timeout record)" 0 \
 check_log_since 0 "SIGTERM is logged" 'SIGTERM: finishing requests in flight'
 check_log_since 0 "the stop is logged" 'msg=stopped'
 
-# shutdown_timeout = 1s and a request that would hang for 10 s: the
-# process exits anyway, with status 0, about 1 s after SIGTERM (under 6 s:
-# long before the 10 s the request would take).
+# shutdown_timeout = 1s and a request that would hang for 30 s: the
+# process exits anyway, with status 0, about 1 s after SIGTERM. The bound
+# is 9 s, below the client's own 10 s limit (so the client giving up cannot
+# be what ended it; a loaded machine has stalled a run for 5 s here); the
+# shutdown_timeout record and the cut response say the rest.
 read -r AP CP XP <<<"$(ports 3)"
-SHUTDOWN=1s HANG_READ=10s write_conf "$T/stop.ini"
+SHUTDOWN=1s HANG_READ=30s write_conf "$T/stop.ini"
 es_start "$T/stop.ini" stop || exit 1
 ES_LOG="$T/edgesim.log"
 m=$(log_mark)
@@ -351,8 +353,8 @@ exit_ms=$(( $(now_ms) - term_at ))
 wait "$ES_PID"
 ES_STATUS=$?
 check_eq "shutdown_timeout 1s with a request hanging: exit status 0" 0 "$ES_STATUS"
-check_eq "the process exited about shutdown_timeout after SIGTERM, not after the 10 s hang (${exit_ms}ms)" yes \
-    "$([ "$exit_ms" -ge 800 ] && [ "$exit_ms" -lt 6000 ] && echo yes)"
+check_eq "the process exited shutdown_timeout after SIGTERM, not after the hang (${exit_ms}ms, < 9000)" yes \
+    "$([ "$exit_ms" -ge 800 ] && [ "$exit_ms" -lt 9000 ] && echo yes)"
 check_log_since "$m" "the forced stop is logged" 'shutdown_timeout: closing [0-9]+ connections still busy'
 wait_exit "$CUT" 10
 check_eq "the cut request's client saw its connection end (not left hanging)" no \
@@ -366,8 +368,9 @@ check_eq "... with no response (curl exit 52 empty reply, or 56 reset: got '$rc'
 # keep-alive connection, a TLS connection that sent no request yet, and a
 # TCP connection that never started its handshake. header_timeout is 10s
 # and shutdown_timeout 20s: the process must not wait for either, only for
-# the 1 s grace a request already on its way gets (under 6 s: well before
-# either). The clients stay 15 s, longer than both (the sleeps are theirs).
+# the 1 s grace a request already on its way gets (under 8 s: before
+# either, with room for a stalled machine), and nothing may have timed out
+# first. The clients stay 15 s, longer than both (the sleeps are theirs).
 read -r AP CP XP <<<"$(ports 3)"
 HEADER_TIMEOUT=10s SHUTDOWN=20s write_conf "$T/idle.ini"
 es_start "$T/idle.ini" idle || exit 1
@@ -384,6 +387,7 @@ bg timeout 16 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1" && : >"$2"; sleep 15' _ "
 wait_for "$T/ka.out" '^HTTP/1.1 200' || not_ok "the keep-alive connection got no answer"
 wait_for "$T/hs.out" 'CONNECTION ESTABLISHED' || not_ok "the TLS connection did not finish its handshake"
 wait_until 10 test -e "$T/tcp.up" || not_ok "the TCP connection did not connect"
+m=$(log_mark)
 term_at=$(now_ms)
 kill -TERM "$ES_PID"
 wait_exit "$ES_PID" 30
@@ -391,8 +395,10 @@ exit_ms=$(( $(now_ms) - term_at ))
 wait "$ES_PID"
 ES_STATUS=$?
 check_eq "SIGTERM with only idle connections open: exit status 0" 0 "$ES_STATUS"
-check_eq "... after the 1 s grace, not after header_timeout 10s (${exit_ms}ms < 6000ms)" yes \
-    "$([ "$exit_ms" -lt 6000 ] && echo yes)"
+check_eq "... after the 1 s grace, not after header_timeout 10s (${exit_ms}ms < 8000ms)" yes \
+    "$([ "$exit_ms" -lt 8000 ] && echo yes)"
+check_eq "... and no connection timed out before the exit" 0 \
+    "$(since "$m" | grep -cE 'header_timeout|idle_timeout|status=408|shutdown_timeout')"
 
 # --- run and check refuse an invalid config ---------------------------------
 cat >"$T/three.ini" <<INI
