@@ -29,6 +29,15 @@ cleanup() {
         echo "# --- last lines of $ES_LOG ---"
         tail -n 30 "$ES_LOG" | sed 's/^/# /'
     fi
+    # A sanitizer's report (make check-asan) in any log of this test: its
+    # head and summary, which the last lines above may have missed.
+    local f
+    for f in "$T"/*.log; do
+        grep -q 'ERROR: [A-Za-z]*Sanitizer' "$f" 2>/dev/null || continue
+        echo "# --- sanitizer report in $(basename "$f") ---"
+        grep -m1 -A 12 'ERROR: [A-Za-z]*Sanitizer' "$f" | sed 's/^/# /'
+        grep -m1 '^SUMMARY: ' "$f" | sed 's/^/# /'
+    done
     rm -rf "$T"
 }
 trap cleanup EXIT
