@@ -21,17 +21,23 @@ cleanup() {
         kill "$p" 2>/dev/null
     done
     for p in "${PIDS[@]+"${PIDS[@]}"}"; do
-        # Give it a moment, then insist.
-        for _ in 1 2 3 4 5 6 7 8 9 10; do
-            kill -0 "$p" 2>/dev/null || break
-            sleep 0.1
-        done
-        kill -9 "$p" 2>/dev/null
+        # Give it a moment (a sanitizer build checks for leaks on its
+        # way out), then insist.
+        wait_exit "$p" 3 || kill -9 "$p" 2>/dev/null
     done
     if [ "$TEST_FAILED" -ne 0 ] && [ -n "${ES_LOG:-}" ] && [ -f "$ES_LOG" ]; then
         echo "# --- last lines of $ES_LOG ---"
         tail -n 30 "$ES_LOG" | sed 's/^/# /'
     fi
+    # A sanitizer's report (make check-asan) in any log of this test: its
+    # head and summary, which the last lines above may have missed.
+    local f
+    for f in "$T"/*.log; do
+        grep -q 'ERROR: [A-Za-z]*Sanitizer' "$f" 2>/dev/null || continue
+        echo "# --- sanitizer report in $(basename "$f") ---"
+        grep -m1 -A 12 'ERROR: [A-Za-z]*Sanitizer' "$f" | sed 's/^/# /'
+        grep -m1 '^SUMMARY: ' "$f" | sed 's/^/# /'
+    done
     rm -rf "$T"
 }
 trap cleanup EXIT
@@ -47,7 +53,8 @@ ports() { "$EDGESIM_TOOLS/freeport" "${1:-1}" | tr '\n' ' '; }
 PKI="$T/pki"
 
 # es_start CONFIG [NAME]: start edgesim on CONFIG, wait until every listen
-# address of the config accepts connections (at most 10 s). The log goes to
+# address of the config accepts connections (at most 30 s: a sanitizer
+# build on a loaded two-core machine can take several). The log goes to
 # $T/NAME.log (ES_LOG), the pid to ES_PID.
 es_start() {
     local conf=$1 name=${2:-edgesim}
@@ -57,31 +64,37 @@ es_start() {
     PIDS+=("$ES_PID")
     local addrs
     addrs=$(sed -n 's/^[[:space:]]*listen[[:space:]]*=[[:space:]]*\([^ ;]*\).*/\1/p' "$conf")
-    for _ in $(seq 1 100); do
-        local all=1 a
-        for a in $addrs; do
-            local host=${a%:*} port=${a##*:}
-            host=${host#[}; host=${host%]}
-            (exec 3<>"/dev/tcp/$host/$port") 2>/dev/null || { all=0; break; }
-        done
-        [ $all -eq 1 ] && return 0
-        kill -0 "$ES_PID" 2>/dev/null || break
-        sleep 0.1
-    done
+    if wait_until 30 es_listening $addrs; then
+        return 0
+    fi
     not_ok "edgesim did not start on $conf"
     diag "$(tail -n 20 "$ES_LOG")"
     return 1
 }
+# es_listening ADDR...: every HOST:PORT accepts a connection and the last
+# edgesim started still runs (else 99: it will not start, stop waiting).
+es_listening() {
+    local a host port
+    for a in "$@"; do
+        host=${a%:*} port=${a##*:}
+        host=${host#[}; host=${host%]}
+        (exec 3<>"/dev/tcp/$host/$port") 2>/dev/null || {
+            kill -0 "$ES_PID" 2>/dev/null || return 99
+            return 1
+        }
+    done
+}
 
-# es_stop: SIGTERM and wait (at most 15 s); the exit status is in ES_STATUS.
+# es_stop: SIGTERM and wait for the exit (at most 30 s, then SIGKILL and a
+# failure); the exit status is in ES_STATUS.
 es_stop() {
     ES_STATUS=
     [ -n "$ES_PID" ] || return 0
     kill -TERM "$ES_PID" 2>/dev/null
-    for _ in $(seq 1 150); do
-        kill -0 "$ES_PID" 2>/dev/null || break
-        sleep 0.1
-    done
+    if ! wait_exit "$ES_PID" 30; then
+        not_ok "edgesim (pid $ES_PID) did not exit within 30 s of SIGTERM"
+        kill -KILL "$ES_PID" 2>/dev/null
+    fi
     wait "$ES_PID" 2>/dev/null
     ES_STATUS=$?
 }
@@ -89,15 +102,92 @@ es_stop() {
 # bg CMD...: run a helper process in the background, killed at exit.
 bg() { "$@" & PIDS+=("$!"); }
 
-# wait_for FILE PATTERN [SECONDS]: until FILE has a line matching PATTERN.
-wait_for() {
-    local f=$1 pat=$2 secs=${3:-5} i
-    for i in $(seq 1 $((secs * 10))); do
-        grep -qE "$pat" "$f" 2>/dev/null && return 0
+# --- waiting for events ------------------------------------------------------
+# A test waits for the event itself (a log line, a port, a process exit, a
+# file), never for a fixed time: the machine may be loaded, and a sanitizer
+# build is several times slower. The bounds below are deadlines for when
+# something is broken, not estimates of how long it takes; they are
+# generous on purpose. Each returns 0 when the event came, 1 when not.
+
+# now_ms: milliseconds since the epoch, to measure how long something took.
+now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
+
+# wait_until SECONDS CMD...: run CMD every 0.1 s until it succeeds, at most
+# SECONDS (whatever CMD itself costs). CMD exiting 99 gives up at once.
+wait_until() {
+    local secs=$1 end rc
+    shift
+    end=$(( $(date +%s%N) + secs * 1000000000 ))
+    while :; do
+        "$@"
+        rc=$?
+        [ $rc -eq 0 ] && return 0
+        [ $rc -eq 99 ] && return 1
+        [ "$(date +%s%N)" -lt "$end" ] || return 1
         sleep 0.1
     done
-    return 1
 }
+
+# The waits on the edgesim log ($ES_LOG) stop early when that edgesim has
+# exited: its log is final, so a line not there yet never will be (a
+# crashed process fails its checks at once, not one deadline each).
+# final_unless CMD...: CMD's answer; when it fails and the edgesim that
+# writes $ES_LOG had exited before CMD ran, 99 (no use waiting).
+final_unless() {
+    local alive=1
+    [ -z "${ES_PID:-}" ] || kill -0 "$ES_PID" 2>/dev/null || alive=0
+    "$@" && return 0
+    [ $alive -eq 1 ] && return 1
+    return 99
+}
+_log_final() { [ "$1" = "${ES_LOG:-}" ] && echo final_unless; }
+
+# wait_for FILE PATTERN [SECONDS]: until FILE has a line matching PATTERN
+# (ERE); at most SECONDS (10).
+wait_for() { wait_until "${3:-10}" $(_log_final "$1") _has_line "$1" "$2"; }
+_has_line() { grep -qE -- "$2" "$1" 2>/dev/null; }
+
+# wait_count FILE PATTERN N [SECONDS]: until FILE has at least N lines
+# matching PATTERN (ERE); at most SECONDS (10).
+wait_count() { wait_until "${4:-10}" $(_log_final "$1") _has_count "$1" "$2" "$3"; }
+_has_count() { [ "$(grep -cE -- "$2" "$1" 2>/dev/null)" -ge "$3" ] 2>/dev/null; }
+
+# log_mark: the current number of lines of the edgesim log ($ES_LOG), for
+# the *_since helpers that look only at what was written after it.
+log_mark() { wc -l <"$ES_LOG"; }
+# since MARK: the lines of the log written after MARK.
+since() { tail -n +"$(($1 + 1))" "$ES_LOG"; }
+
+# wait_for_since MARK PATTERN [SECONDS]: until a log line written after
+# MARK matches PATTERN (ERE); at most SECONDS (10).
+wait_for_since() { wait_until "${3:-10}" final_unless _since_has "$1" "$2"; }
+_since_has() { since "$1" | grep -qE -- "$2"; }
+
+# port_open PORT: 127.0.0.1:PORT accepts a connection.
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+_port_shut() { ! port_open "$1"; }
+
+# wait_port_open PORT [SECONDS] / wait_port_closed PORT [SECONDS]: until
+# 127.0.0.1:PORT accepts connections / refuses them; at most SECONDS (10).
+wait_port_open() { wait_until "${2:-10}" port_open "$1"; }
+wait_port_closed() { wait_until "${2:-10}" _port_shut "$1"; }
+
+# wait_exit PID [SECONDS]: until process PID is gone; at most SECONDS (10).
+# (bash reaps its own children as they end, so kill -0 fails once one has.)
+wait_exit() { wait_until "${2:-10}" _gone "$1"; }
+_gone() { ! kill -0 "$1" 2>/dev/null; }
+
+# conns_on PORT: how many TCP connections a server on 127.0.0.1:PORT still
+# holds (its side established or half-closed by the peer), from
+# /proc/net/tcp.
+conns_on() {
+    awk -v p="$(printf ':%04X' "$1")" \
+        '$2 ~ p"$" && ($4 == "01" || $4 == "08") { n++ } END { print n + 0 }' /proc/net/tcp
+}
+_no_conns_on() { [ "$(conns_on "$1")" -eq 0 ]; }
+# wait_no_conns PORT [SECONDS]: until the server on PORT holds no
+# connection; at most SECONDS (10).
+wait_no_conns() { wait_until "${2:-10}" _no_conns_on "$1"; }
 
 # ecurl HOST PORT PATH [curl args...]: curl through an edge with the lab CA,
 # with --resolve so the real host name is used without /etc/hosts.
@@ -129,10 +219,17 @@ check_not_contains() {
     if [[ "$2" != *"$3"* ]]; then ok "$1"
     else not_ok "$1: '$3' found"; diag "${2:0:1500}"; fi
 }
-# check_log WHAT PATTERN: the edgesim log has a line matching PATTERN (ERE)
+# check_log WHAT PATTERN: the edgesim log has a line matching PATTERN (ERE);
+# waits for it at most 10 s.
 check_log() {
-    if wait_for "$ES_LOG" "$2" 3; then ok "$1"
+    if wait_for "$ES_LOG" "$2" 10; then ok "$1"
     else not_ok "$1: no log line matches /$2/"; diag "$(tail -n 10 "$ES_LOG")"; fi
+}
+# check_log_since MARK WHAT PATTERN: a log line written after MARK (from
+# log_mark) matches PATTERN (ERE); waits for it at most 10 s.
+check_log_since() {
+    if wait_for_since "$1" "$3" 10; then ok "$2"
+    else not_ok "$2: no new log line matches /$3/"; diag "$(tail -n 5 "$ES_LOG" | cut -c1-400)"; fi
 }
 # check_alive: the last edgesim started still runs
 check_alive() {

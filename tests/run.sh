@@ -12,14 +12,15 @@
 # EDGESIM_BUILD picks the build directory (build, or build/asan for
 # `make check-asan`). ONLY=pattern runs the integration tests whose file
 # name matches; several patterns, space separated, run those matching any
-# (`make check-tsan` does). Each integration script is bounded by a timeout.
+# (`make check-tsan` does). Each integration script is bounded by a timeout
+# (SCRIPT_TIMEOUT, 600 s: the load test alone takes minutes under ASan).
 set -u
 cd "$(dirname "$0")/.."
 BUILD=${EDGESIM_BUILD:-build}
 export EDGESIM_BUILD=$BUILD
 export EDGESIM="$PWD/$BUILD/edgesim"
 export EDGESIM_TOOLS="$PWD/$BUILD/tests"
-SCRIPT_TIMEOUT=${SCRIPT_TIMEOUT:-300}
+SCRIPT_TIMEOUT=${SCRIPT_TIMEOUT:-600}
 
 passed=0
 failed=0

@@ -63,7 +63,7 @@ check_contains "300 KiB through the tunnel arrive whole" "$out" '"body_bytes":30
 kill_origin_conf() { sed -i "s/^emr-master.internal = .*/emr-master.internal = 127.0.0.1:1/" "$T/c.ini"; }
 kill_origin_conf
 kill -HUP "$ES_PID"
-wait_for "$ES_LOG" 'reloaded' 5
+wait_for "$ES_LOG" 'reloaded' 15
 out=$(printf '%s' "$req" | timeout 10 openssl s_client -quiet -connect "127.0.0.1:$EP" \
     -servername jdbc.example.com 2>&1)
 check_not_contains "no answer when the origin is down" "$out" "HTTP/1.1 200"

@@ -65,7 +65,7 @@ check_contains "... and the setting to change" "$story" "[forward_proxy] hosts =
 
 # Raw requests to the proxy.
 raw() { # request bytes -> status line
-    timeout 5 bash -c 'exec 3<>/dev/tcp/127.0.0.1/'"$FP"'; printf "%b" "$1" >&3; head -n1 <&3' _ "$1" | tr -d '\r'
+    timeout 10 bash -c 'exec 3<>/dev/tcp/127.0.0.1/'"$FP"'; printf "%b" "$1" >&3; head -n1 <&3' _ "$1" | tr -d '\r'
 }
 check_eq "a CONNECT without a port: 400" "HTTP/1.1 400 Bad Request" "$(raw 'CONNECT www.example.com HTTP/1.1\r\nHost: www.example.com\r\n\r\n')"
 check_eq "a CONNECT host with an empty last label (a..): 400" "HTTP/1.1 400 Bad Request" \
@@ -92,7 +92,7 @@ check_eq "GET with a bare host:port (authority-form is CONNECT's): 400" \
     "$(raw 'GET www.example.com:443 HTTP/1.1\r\nHost: www.example.com\r\n\r\n')"
 
 # The PAC file.
-pac=$(curl -sS --max-time 5 "http://127.0.0.1:$FP/proxy.pac")
+pac=$(curl -sS --max-time 10 "http://127.0.0.1:$FP/proxy.pac")
 check_contains "PAC served by the proxy" "$pac" "function FindProxyForURL"
 cat >"$T/pac.js" <<'JS'
 const fs = require('fs');

@@ -45,7 +45,7 @@ address = nothere.test:443
 ; the SYN is dropped: the connect hangs until connect_timeout
 [origin syn]
 address = syn.test:443
-connect_timeout = 2s
+connect_timeout = 6s
 
 [edge tunnel]
 mode = tcp
@@ -56,7 +56,7 @@ edge = tunnel
 origin = mcast
 INI
 es_start "$T/c.ini" || exit 1
-wait_for "$T/syn.out" ready 5 || not_ok "the SYN-dropping listener did not start"
+wait_for "$T/syn.out" ready || not_ok "the SYN-dropping listener did not start"
 
 # count PATTERN: log records matching PATTERN (ERE)
 count() { grep -cE "$1" "$ES_LOG"; }
@@ -78,7 +78,7 @@ immediate_case() {
         "https://www.example.com:$EP/$path/3" >"$T/out" 2>"$T/err"
     check_eq "$what: three 503 pages on one connection" \
         "503 1|503 0|503 0" "$(tr '\n' '|' <"$T/out" | sed 's/|$//')"
-    wait_for "$ES_LOG" "request .* path=/$path/3 " 5
+    wait_for "$ES_LOG" "request .* path=/$path/3 "
     check_eq "$what: exactly three request records" 3 \
         $(( $(count "request .* path=/$path/") - n0 ))
     check_log "$what: the record names the code" \
@@ -116,7 +116,12 @@ check_alive "after the tcp tunnel's failure"
 # A viewer that leaves while its origin is still being reached: closing
 # the connection cancels the origin connection it owned, so no callback
 # comes back to it (the abandoned connect never reports its timeout).
-curl -s --max-time 0.5 --cacert "$PKI/ca.pem" --resolve "www.example.com:$EP:127.0.0.1" \
+# The viewer leaves after 2 s (its request reached the connect long
+# before, even on a loaded machine; 4 s before connect_timeout). The
+# second request starts after that, so its timeout record comes after
+# the one the abandoned connect would have written: once it is logged,
+# the count is final.
+curl -s --max-time 2 --cacert "$PKI/ca.pem" --resolve "www.example.com:$EP:127.0.0.1" \
     "https://www.example.com:$EP/syn/abandoned" -o /dev/null
 ecurl www.example.com "$EP" /syn/waited >/dev/null
 check_eq "a connect that hangs: 503 after connect_timeout" 503 "$(status)"
@@ -170,10 +175,7 @@ INI
 ES_PID=$!
 PIDS+=("$ES_PID")
 ES_LOG="$T/fd.log"
-for _ in $(seq 1 100); do
-    (exec 3<>"/dev/tcp/127.0.0.1/$FP") 2>/dev/null && break
-    sleep 0.1
-done
+wait_port_open "$FP" 30 || not_ok "edgesim did not start with 64 descriptors"
 
 mkfifo "$T/a.in"
 timeout 60 openssl s_client -quiet -connect "127.0.0.1:$FP" -servername www.example.com \
@@ -192,7 +194,9 @@ diag "$(head -n1 "$T/idle.out")"
 check_log "fd limit: accept paused, with the reason" \
     'accept paused on 127\.0\.0\.1:[0-9]+: Too many open files'
 # A viewer waiting in the listen queue keeps the listener readable: the
-# loop must rest, not spin.
+# loop must rest, not spin. Resting is measured over a fixed window (no
+# event marks "did not spin"): 2 s of CPU time, under 10 % (a spinning
+# loop takes a core, or most of what a loaded machine leaves it).
 exec 5<>"/dev/tcp/127.0.0.1/$FP"
 t0=$(awk '{print $14 + $15}' "/proc/$ES_PID/stat")
 sleep 2
@@ -200,7 +204,7 @@ t1=$(awk '{print $14 + $15}' "/proc/$ES_PID/stat")
 ticks=$((t1 - t0))
 hz=$(getconf CLK_TCK)
 diag "CPU while saturated: $ticks ticks of $((2 * hz)) in 2 s"
-if [ $((ticks * 100)) -lt $((2 * hz * 5)) ]; then ok "fd limit: CPU < 5 % while saturated"
+if [ $((ticks * 100)) -lt $((2 * hz * 10)) ]; then ok "fd limit: CPU < 10 % while saturated"
 else not_ok "fd limit: CPU $((ticks * 50 / hz)) % while saturated"; fi
 lines=$(grep -c 'accept' "$ES_LOG")
 if [ "$lines" -lt 10 ]; then ok "fd limit: $lines log lines about accept (< 10)"
@@ -214,21 +218,23 @@ check_log "fd limit: its record says why" \
     'request .* path=/origin/needs-a-socket .*code=ERR_CONNECT_FAIL detail="cannot open a socket to 127\.0\.0\.1:[0-9]+: Too many open files'
 check_alive "at the fd limit"
 
-# The clients leave: service resumes by itself.
+# The clients leave: service resumes by itself (accept rests 200 ms at a
+# time; 10 s is for a loaded machine, the point is that nothing else is
+# needed).
 kill "$IDLE" 2>/dev/null
 wait "$IDLE" 2>/dev/null
-t0=$(date +%s%N)
+t0=$(now_ms)
 st=000
-for _ in $(seq 1 50); do
-    st=$(curl -s --max-time 2 --cacert "$PKI/ca.pem" --resolve "www.example.com:$FP:127.0.0.1" \
+served_again() {
+    st=$(curl -s --max-time 5 --cacert "$PKI/ca.pem" --resolve "www.example.com:$FP:127.0.0.1" \
         -o /dev/null -w '%{http_code}' "https://www.example.com:$FP/local/after")
-    [ "$st" = 200 ] && break
-    sleep 0.1
-done
-ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+    [ "$st" = 200 ]
+}
+wait_until 15 served_again
+ms=$(( $(now_ms) - t0 ))
 diag "served again $ms ms after the idle clients left"
 check_eq "fd limit: served again once the clients left" 200 "$st"
-if [ "$ms" -lt 3000 ]; then ok "fd limit: recovery within 3 s (took $ms ms)"
+if [ "$ms" -lt 10000 ]; then ok "fd limit: recovery within 10 s (took $ms ms)"
 else not_ok "fd limit: recovery took $ms ms"; fi
 check_log "fd limit: the episode's end is logged with its count" \
     'accept resumed after [0-9]+ ms: [0-9]+ attempts refused'

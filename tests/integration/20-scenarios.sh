@@ -22,27 +22,26 @@ for s in sni-off alias-not-covered alias-missing pin-rotated host-header expired
 done
 
 # up NAME [--fixed]: start the topology; sets EDGE_<name> to its port.
+# The previous run's output is removed before the new process starts: the
+# shell's redirection truncates it only in the child, so a wait that began
+# at once could read the old "ready" and the old ports.
 UP_PID=
 up() {
     down
     # A fresh file: the shell truncates it in the child, after the fork,
     # so a wait that reads it at once could see the last run's "ready".
+    unset "${!EDGE_@}"
     rm -f "$T/up.out" "$T/up.err"
     "$EDGESIM" scenario up "$@" >"$T/up.out" 2>"$T/up.err" &
     UP_PID=$!
     PIDS+=("$UP_PID")
     # Generous: on a loaded machine (sanitizers, two cores) starting
     # the topology may take several seconds; the wait ends at "ready".
-    for _ in $(seq 1 600); do
-        grep -q '^ready' "$T/up.out" && break
-        kill -0 "$UP_PID" 2>/dev/null || break
-        sleep 0.1
-    done
-    if ! grep -q '^ready' "$T/up.out"; then
+    if ! wait_until 60 up_ready; then
         local st=running
         kill -0 "$UP_PID" 2>/dev/null || { wait "$UP_PID"; st="exit status $?"; }
         not_ok "scenario up $* did not start ($st)"
-        diag "$(cat "$T/up.out" "$T/up.err")"
+        diag "$(cat "$T/up.out" "$T/up.err" 2>/dev/null)"
     fi
     local w e addr rest
     while read -r w e addr rest; do
@@ -51,6 +50,12 @@ up() {
         eval "EDGE_$e=${addr##*:}"
     done <"$T/up.out"
     ES_LOG=$(sed -n 's/^log //p' "$T/up.out" | head -n1)
+}
+# up_ready: `scenario up` said ready (99 when it exited without saying so).
+up_ready() {
+    grep -q '^ready' "$T/up.out" 2>/dev/null && return 0
+    kill -0 "$UP_PID" 2>/dev/null || return 99
+    return 1
 }
 down() {
     [ -n "$UP_PID" ] || return 0
@@ -82,7 +87,7 @@ check_eq "alias-not-covered fixed: the alternate name is served, 200" 200 "$(sta
 
 up alias-missing
 get api.example.com "$EDGE_cloudfront" /api/users
-check_eq "alias-missing: curl fails verification (exit 60)" 60 "$(curl -s -o /dev/null --max-time 5 --cacert "$PKI/ca.pem" --resolve "api.example.com:$EDGE_cloudfront:127.0.0.1" "https://api.example.com:$EDGE_cloudfront/api/users"; echo $?)"
+check_eq "alias-missing: curl fails verification (exit 60)" 60 "$(curl -s -o /dev/null --max-time 10 --cacert "$PKI/ca.pem" --resolve "api.example.com:$EDGE_cloudfront:127.0.0.1" "https://api.example.com:$EDGE_cloudfront/api/users"; echo $?)"
 check_contains "alias-missing: curl's message" "$(cat "$T/curl.err")" \
     "no alternative certificate subject name matches target host name 'api.example.com'"
 out=$(sclient "$EDGE_cloudfront" -servername api.example.com)
@@ -94,7 +99,7 @@ check_eq "alias-missing fixed: 200" 200 "$(status)"
 up pin-rotated
 get www.example.com "$EDGE_akamai_a" /
 check_eq "pin-rotated: node A serves (it learns the pin)" 200 "$(status)"
-wait_for "$ES_LOG" 'pin_learned edge=akamai-a' 3
+wait_for "$ES_LOG" 'pin_learned edge=akamai-a'
 learned=$(sed -n 's/.*pin_learned edge=akamai-a .*pin=sha1:\([0-9A-F:]*\).*/\1/p' "$ES_LOG" | head -n1)
 fp=$(sclient "$EDGE_cloudfront" -servername d111111abcdef8.cloudfront.net | openssl x509 -noout -fingerprint -sha1 2>/dev/null | sed 's/.*=//')
 check_eq "pin-rotated: the learned pin is the SHA-1 openssl sees" "$fp" "$learned"
