@@ -402,8 +402,9 @@ procs_start(struct run *r)
 		}
 		p->generation = 1;
 	}
-	/* Ready when every edge accepts connections. */
-	for (int tries = 0; tries < 100; tries++) {
+	/* Ready when every edge accepts connections: within 30 s, which a
+	 * loaded machine (or a sanitizer build) may need. */
+	for (int tries = 0; tries < 600; tries++) {
 		bool all = true;
 		for (size_t e = 0; e < r->cfg->n_edges && all; e++) {
 			const struct conf_edge *ed = r->cfg->edges[e];
