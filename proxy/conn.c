@@ -573,6 +573,39 @@ conn_reloaded(struct conn *c, struct runtime *rt)
 	close_when_quiet(c);
 }
 
+/*
+ * Host and route of a parsed request, for HTTP/1.1 and HTTP/2 alike: the
+ * host from an absolute-form target, else the Host header (HTTP/2: the
+ * :authority), among the edge's hosts and aliases; then the origin its
+ * routes pick for the path. Fills r->host, r->route and r->origin.
+ * Returns -1 when the edge serves no such host, with the sentence for the
+ * error page in detail.
+ */
+int
+conn_route(struct conn *c, struct conn_req *r, const struct http_request *req,
+    char *detail, size_t len)
+{
+	struct http_str authority = { NULL, 0 };
+	http_target_path(req->target, &authority);
+	struct http_str hv = authority.n ? authority : req->host;
+	const char *hs;
+	size_t hn = hv.n ? sni_host_from_header(hv.p, hv.n, &hs) : 0;
+	const struct conf_host *host = hn ?
+	    sni_table_lookup(&c->edge->hosts, hs, hn, NULL) : NULL;
+	if (host == NULL) {
+		snprintf(detail, len, "Host '%.*s' is not a host or alias of "
+		    "[edge %s]", (int)(hv.n < 200 ? hv.n : 200), hv.p ? hv.p : "",
+		    c->edge->conf->sec.name);
+		return -1;
+	}
+	r->host = host;
+	struct http_str path = http_target_path(req->target, NULL);
+	const struct conf_origin *o = route_pick(host, path.p, path.n,
+	    &r->route);
+	r->origin = runtime_origin(c->rt, o);
+	return 0;
+}
+
 static enum conn_step
 read_head(struct conn *c)
 {
@@ -628,28 +661,13 @@ read_head(struct conn *c)
 		    "a chain loops back on itself", true);
 	}
 
-	/* The host: from an absolute-form target, else the Host header. */
-	struct http_str authority = { NULL, 0 };
-	http_target_path(req->target, &authority);
-	struct http_str hv = authority.n ? authority : req->host;
-	const char *hs;
-	size_t hn = hv.n ? sni_host_from_header(hv.p, hv.n, &hs) : 0;
-	const struct conf_host *host = hn ?
-	    sni_table_lookup(&c->edge->hosts, hs, hn, NULL) : NULL;
-	if (host == NULL) {
-		char d[SNI_NAME_MAX + 128];
-		snprintf(d, sizeof(d), "Host '%.*s' is not a host or alias of "
-		    "[edge %s]", (int)(hv.n < 200 ? hv.n : 200), hv.p ? hv.p : "",
-		    c->edge->conf->sec.name);
+	char d[SNI_NAME_MAX + 128];
+	if (conn_route(c, r, req, d, sizeof(d)) < 0) {
 		evbuffer_drain(in, head_len);
 		return conn_respond_error(c, ES_ERR_HOST_NOT_SERVED, 0, NULL, d,
 		    req->body != HTTP_BODY_NONE);
 	}
-	r->host = host;
-	struct http_str path = http_target_path(req->target, NULL);
-	const struct conf_origin *o = route_pick(host, path.p, path.n,
-	    &r->route);
-	r->origin = runtime_origin(c->rt, o);
+	const struct conf_origin *o = r->origin->conf;
 
 	/* What the head is needed for is taken from it now; it is consumed
 	 * before the request goes anywhere, so that whatever happens next

@@ -146,6 +146,10 @@ enum conn_step {
 	CONN_STEP_CLOSED,       /* c is gone: touch nothing */
 };
 
+/* Host and route of a parsed request into r (host, route, origin); -1
+ * when the edge serves no such host, with the page's sentence in detail. */
+int conn_route(struct conn *c, struct conn_req *r,
+    const struct http_request *req, char *detail, size_t len);
 /* The request is answered: log it, give the origin connection back (to
  * the pool when reusable), then go on with the next request or close. */
 enum conn_step conn_request_done(struct conn *c, bool origin_reusable);
