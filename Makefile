@@ -16,7 +16,8 @@
 CC      ?= cc
 PKG     ?= pkg-config
 BUILD   ?= build
-PKGS    := openssl libevent libevent_openssl libevent_pthreads inih jansson
+PKGS    := openssl libevent libevent_openssl libevent_pthreads inih jansson \
+           libnghttp2
 
 # snprintf truncation is how this code bounds untrusted strings, on purpose:
 # gcc's guess that it "may truncate" is noise here.
@@ -95,7 +96,7 @@ unit: $(UNIT_BINS)
 # origins) and the replay of the fuzz corpora under this build.
 TOOLS := $(BUILD)/tests/freeport $(BUILD)/tests/badorigin $(BUILD)/tests/dnsd \
          $(BUILD)/tests/blackhole $(BUILD)/tests/idleconns \
-         $(BUILD)/tests/replay_http
+         $(BUILD)/tests/replay_http $(BUILD)/tests/h2attack
 $(BUILD)/tests/freeport: tests/tools/freeport.c | $(BUILD)/tests
 	$(CC) $(CFLAGS_ALL) -o $@ $<
 $(BUILD)/tests/badorigin: tests/tools/badorigin.c | $(BUILD)/tests
@@ -104,6 +105,9 @@ $(BUILD)/tests/dnsd: tests/tools/dnsd.c | $(BUILD)/tests
 	$(CC) $(CFLAGS_ALL) -o $@ $<
 $(BUILD)/tests/blackhole: tests/tools/blackhole.c | $(BUILD)/tests
 	$(CC) $(CFLAGS_ALL) -o $@ $<
+# A misbehaving HTTP/2 client: the attacks edgesim must refuse.
+$(BUILD)/tests/h2attack: tests/tools/h2attack.c | $(BUILD)/tests
+	$(CC) $(CFLAGS_ALL) -o $@ $< $(LDLIBS_ALL)
 # TLS load clients of scripts/bench (make bench): many idle connections,
 # and a full handshake per request.
 BENCH_TOOLS := $(BUILD)/tests/freeport $(BUILD)/tests/idleconns \

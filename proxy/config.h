@@ -145,6 +145,12 @@ struct conf_global {
 	int64_t max_header_size;
 	int64_t max_connections;
 	char *nameserver;
+	/* HTTP/2 to viewers: limits per connection */
+	int64_t http2_max_streams;      /* SETTINGS_MAX_CONCURRENT_STREAMS */
+	int64_t http2_max_resets;       /* RST_STREAM per 10 s */
+	int64_t http2_max_control;      /* SETTINGS and PING per 10 s */
+	int64_t http2_max_continuations;/* CONTINUATION per header block */
+	int64_t http2_stall_timeout_ms; /* response data, window shut */
 };
 
 struct conf_resolve {
@@ -186,6 +192,8 @@ struct conf_edge {
 	char *ciphers;
 	char *ciphersuites;
 	char *groups;
+	char *http2_text;       /* on | off; NULL: the persona's default */
+	bool http2;             /* ALPN offers h2 (mode = http only) */
 	struct conf_host **hosts;       /* in file order */
 	size_t n_hosts;
 };

@@ -485,6 +485,12 @@ check_edge_names(struct parse_state *st)
 			e->default_cert.host_name = xstrdup(e->hosts[0]->sec.name);
 			e->default_cert.line = e->sec.line;
 		}
+		/* http2: the persona's default (the real services offer h2). */
+		e->http2 = e->persona != PERSONA_PLAIN;
+		if (e->http2_text && parse_bool(e->http2_text, &e->http2) < 0)
+			ERR(st, conf_key_line(&e->sec, "http2"), "%s http2: '%s' "
+			    "is not a boolean: use on or off", label,
+			    e->http2_text);
 		if (e->mode == EDGE_MODE_TCP) {
 			for (size_t j = 0; j < e->n_hosts; j++) {
 				struct conf_host *h = e->hosts[j];

@@ -2,15 +2,18 @@
 # deps.sh - install the Debian packages edgesim needs, and only those missing.
 #
 # Build: a C compiler, make, pkg-config and the -dev packages of OpenSSL 3,
-# libevent 2.1, inih, jansson (JSON: import and lint) and cmocka. Tests:
-# curl, openssl (the CLI, as a client only: edgesim itself never runs it),
-# node (the Node.js TLS fidelity test) and wrk (load while reloading and
-# stopping).
+# libevent 2.1, inih, jansson (JSON: import and lint), libnghttp2 (HTTP/2
+# to viewers) and cmocka. Tests: curl, openssl (the CLI, as a client only:
+# edgesim itself never runs it), node (the Node.js TLS fidelity test and
+# its http2 module), wrk (load while reloading and stopping), nghttp2-client
+# (nghttp and h2load: HTTP/2 clients and load) and chromium (a real browser
+# negotiating h2, driven by tests/browser; tests only).
 # Pass extra package names as arguments to add them (scripts/bench does).
 set -eu
 
 pkgs=(build-essential pkg-config libssl-dev libevent-dev libinih-dev libcmocka-dev
-      libjansson-dev curl openssl nodejs wrk "$@")
+      libjansson-dev libnghttp2-dev curl openssl nodejs wrk nghttp2-client chromium
+      "$@")
 
 missing=()
 for p in "${pkgs[@]}"; do
