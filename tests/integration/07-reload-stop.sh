@@ -281,7 +281,7 @@ check_alive "after reloads during downloads"
 # process exits 0 once it is done, within shutdown_timeout (5s).
 start=$(date +%s%N)
 (
-    ecurl www.example.com "$AP" /hang/slow >/dev/null
+    ecurl www.example.com "$AP" /hang/slow --http1.1 >/dev/null
     echo $? >"$T/inflight.rc"
     cp "$T/status" "$T/inflight.status"
     cp "$T/headers" "$T/inflight.headers"
@@ -334,7 +334,7 @@ es_start "$T/stop.ini" stop || exit 1
 ES_LOG="$T/edgesim.log"
 m=$(log_mark)
 (
-    ecurl www.example.com "$AP" /hang/slow >/dev/null
+    ecurl www.example.com "$AP" /hang/slow --http1.1 >/dev/null
     echo $? >"$T/cut.rc"
 ) &
 CUT=$!
