@@ -67,7 +67,8 @@ deps_import     := cli/import cli/import_model cli/import_cloudfront \
                    cli/lint cli/lint_report $(deps_config) route errors
 deps_lint       := $(deps_import)
 
-.PHONY: all check check-asan demo bench fuzz valgrind docs clean deps unit
+.PHONY: all check check-asan demo bench fuzz valgrind docs clean deps unit \
+        browser-deps
 all: $(BIN)
 
 $(BUILD)/obj/%.o: proxy/%.c | $(BUILD)/obj
@@ -122,8 +123,15 @@ $(BUILD)/tests/replay_http: tests/fuzz/replay.c tests/fuzz/fuzz_http.c \
 	    tests/fuzz/fuzz_http.c $(BUILD)/obj/http.o $(BUILD)/obj/util.o \
 	    $(LDLIBS_ALL)
 
-check: $(BIN) $(UNIT_BINS) $(TOOLS)
+check: $(BIN) $(UNIT_BINS) $(TOOLS) browser-deps
 	@EDGESIM_BUILD=$(BUILD) bash tests/run.sh
+
+# The browser test's puppeteer-core (npm registry), once; a failure here
+# leaves it missing and 42-h2-browser.sh fails saying so.
+browser-deps:
+	@[ -d tests/browser/node_modules ] || (cd tests/browser && \
+	    npm ci --no-audit --no-fund >/dev/null 2>&1) || \
+	    echo "make: npm ci in tests/browser failed: the browser test will fail"
 
 check-asan:
 	$(MAKE) BUILD=build/asan OPT="-O1 -g -fno-omit-frame-pointer" \

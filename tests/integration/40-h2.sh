@@ -28,6 +28,7 @@ origin = api
 route = /files/* files
 route = /api/* upstream
 route = /big/* upfiles
+route = /slow/* slow
 [origin files]
 type = static
 root = $T/www
@@ -41,6 +42,9 @@ host_header = files.example.com
 [host files.example.com]
 edge = cloudfront
 origin = files
+[origin slow]
+type = echo
+delay = 2s
 [edge plain11]
 persona = plain
 listen = 127.0.0.1:$OP
@@ -166,6 +170,76 @@ wait "${pids[@]}"
 check_eq "12 h2 requests at once: all 200 over HTTP/2" 12 "$(grep -c '^200 2$' "$T/mixed.h2")"
 check_eq "12 HTTP/1.1 requests beside them: all 200" 12 "$(grep -c '^200 1.1$' "$T/mixed.h1")"
 
+# --- other real clients: nghttp, h2load (Debian nghttp2-client), Node ---
+if need nghttp nghttp2-client; then
+    out=$(timeout 20 nghttp -nv -H ':authority: www.example.com' \
+        "https://127.0.0.1:$AP/api/nghttp" 2>&1)
+    check_contains "nghttp: h2 negotiated" "$out" "The negotiated protocol: h2"
+    check_contains "nghttp: 200 on its stream" "$out" "recv (stream_id=13) :status: 200"
+fi
+if need h2load nghttp2-client; then
+    out=$(timeout 60 h2load -n 400 -c 4 -m 10 -H ':authority: www.example.com' \
+        "https://127.0.0.1:$AP/api/load" 2>&1)
+    check_contains "h2load: h2" "$out" "Application protocol: h2"
+    check_contains "h2load -n 400 -c 4 -m 10: all succeeded" "$out" \
+        "requests: 400 total, 400 started, 400 done, 400 succeeded, 0 failed, 0 errored, 0 timeout"
+    check_contains "h2load: all 2xx" "$out" "status codes: 400 2xx"
+fi
+if need node nodejs; then
+    out=$(cd "$T" && timeout 20 node -e '
+const http2 = require("http2"), fs = require("fs");
+const [port, ca] = process.argv.slice(1);
+const s = http2.connect(`https://www.example.com:${port}`, {
+    ca: fs.readFileSync(ca), lookup: (h, o, cb) => o && o.all ?
+        cb(null, [{ address: "127.0.0.1", family: 4 }]) : cb(null, "127.0.0.1", 4) });
+s.on("error", e => { console.log("error " + e.message); process.exit(1); });
+let n = 0;
+for (const p of ["/api/node1", "/api/node2", "/"]) {
+    const r = s.request({ ":path": p });
+    let body = "";
+    r.on("response", h => { body += h[":status"] + " " + s.alpnProtocol + " "; });
+    r.on("data", d => {});
+    r.on("end", () => { console.log(p + " " + body); if (++n == 3) s.close(); });
+}' "$AP" "$PKI/ca.pem" 2>&1)
+    check_contains "Node http2: /api/node1 200 over h2" "$out" "/api/node1 200 h2"
+    check_contains "Node http2: /api/node2 on the same session" "$out" "/api/node2 200 h2"
+    check_contains "Node http2: / (static) on the same session" "$out" "/ 200 h2"
+fi
+
+# --- reload: GOAWAY, the stream in flight finishes ---
+ATTACK=$EDGESIM_TOOLS/h2attack
+"$ATTACK" -t 8 -n plain.example.com -a plain.example.com "$PP" ok 1 /slow/reload >"$T/reload.out" 2>&1 &
+RL=$!
+wait_for "$ES_LOG" 'request .*path=/slow/reload|h2' 1
+sleep 0.5
+kill -HUP "$ES_PID"
+wait "$RL"
+out=$(cat "$T/reload.out")
+check_contains "reload: the viewer gets GOAWAY's notice (last stream 2^31-1)" "$out" \
+    "goaway last=2147483647 error=NO_ERROR"
+check_contains "reload: then GOAWAY with the last stream it took" "$out" \
+    "goaway last=1 error=NO_ERROR"
+check_contains "reload: the stream in flight finishes (200, its body)" "$out" \
+    "data stream=1 end"
+check_contains "reload: ... and the connection closes after it" "$out" "eof=1"
+check_log "reload: the stream is logged 200, proto=h2" \
+    'request .*path=/slow/reload .*status=200 .*proto=h2'
+h2curl www.example.com "$AP" /api/after-reload >/dev/null
+check_eq "reload: a new h2 connection is served by the new generation" "200 2" \
+    "$(cat "$T/status")"
+
 check_alive "after the h2 requests"
+
+# --- stop: GOAWAY, the stream in flight finishes, then exit ---
+"$ATTACK" -t 8 -n plain.example.com -a plain.example.com "$PP" ok 1 /slow/stop >"$T/stop.out" 2>&1 &
+ST=$!
+sleep 0.7
 es_stop
+wait "$ST"
+out=$(cat "$T/stop.out")
 check_eq "SIGTERM: exit status 0" 0 "$ES_STATUS"
+check_contains "stop: the viewer gets GOAWAY" "$out" "goaway last=1 error=NO_ERROR"
+check_contains "stop: the stream in flight finished first" "$out" "headers stream=1 status=200"
+check_contains "stop: ... with its body" "$out" "data stream=1 end"
+check_log "stop: the stream is logged 200, proto=h2" \
+    'request .*path=/slow/stop .*status=200 .*proto=h2'
