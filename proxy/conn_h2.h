@@ -67,7 +67,7 @@ struct conn_stream {
 	/* the request head as it arrives: "name\0value\0" per field */
 	struct sbuf text;
 	struct h2_str method, path, authority, scheme, host, cl;
-	struct h2_str fields[H2_MAX_FIELDS][2];
+	struct sbuf fidx;               /* per field: struct h2_str name, value */
 	size_t n_fields;
 	size_t n_cookies;
 	size_t list_size;               /* decoded size, RFC 9113 6.5.2 */

@@ -30,12 +30,21 @@
 
 /* A header list for nghttp2: lowercased names (HTTP/2 has no others)
  * and values, copied; without the fields HTTP/2 forbids (8.2.2). */
+#define H2_HEAD_MAX (HTTP_MAX_HEADERS + 16)
 struct h2_head {
 	struct sbuf text;
 	size_t n;
-	size_t off[HTTP_MAX_HEADERS + 16][4];
-	nghttp2_nv nv[HTTP_MAX_HEADERS + 16];
+	uint32_t off[H2_HEAD_MAX][4];   /* name, its length, value, its length */
 };
+
+static void head_free(struct h2_head *hd);
+
+/* Field i of a stream's request: 0 its name, 1 its value. */
+static inline struct h2_str
+field_at(const struct conn_stream *st, size_t i, int which)
+{
+	return ((const struct h2_str *)(const void *)st->fidx.s)[2 * i + which];
+}
 
 static struct http_str
 hstr(const struct conn_stream *st, struct h2_str s)
@@ -63,6 +72,7 @@ conn_h2_stream_new(struct conn_h2 *h, int32_t id)
 	st->h2 = h;
 	st->id = id;
 	sbuf_init(&st->text);
+	sbuf_init(&st->fidx);
 	st->r = conn_req_begin(h->c);
 	st->r->st = st;
 	TAILQ_INSERT_TAIL(&h->streams, st, link);
@@ -115,10 +125,10 @@ conn_h2_stream_end(struct conn_stream *st, uint32_t code)
 	if (st->resp)
 		evbuffer_free(st->resp);
 	if (st->head) {
-		sbuf_free(&st->head->text);
-		free(st->head);
+		head_free(st->head);
 	}
 	sbuf_free(&st->text);
+	sbuf_free(&st->fidx);
 	conn_req_free(c->w, r);
 	if (st->dirty)
 		h->n_dirty--;
@@ -177,9 +187,11 @@ conn_h2_stream_field(struct conn_stream *st, const uint8_t *name, size_t nlen,
 		st->h2->n.oversized++;
 		return 0;
 	}
-	struct h2_str *f = st->fields[st->n_fields++];
+	struct h2_str f[2];
 	keep(st, &f[0], name, nlen);
 	keep(st, &f[1], value, vlen);
+	sbuf_add(&st->fidx, (const char *)f, sizeof(f));
+	st->n_fields++;
 	if (nlen == 6 && memcmp(name, "cookie", 6) == 0)
 		st->n_cookies++;
 	else if (nlen == 4 && memcmp(name, "host", 4) == 0 && st->host.len == 0)
@@ -205,12 +217,12 @@ build_request(struct conn_stream *st, struct http_request *req)
 	if (st->n_cookies > 1) {
 		size_t start = st->text.len, k = 0;
 		for (size_t i = 0; i < st->n_fields; i++) {
-			struct http_str n = hstr(st, st->fields[i][0]);
+			struct http_str n = hstr(st, field_at(st, i, 0));
 			if (n.n != 6 || memcmp(n.p, "cookie", 6) != 0)
 				continue;
 			if (k++)
 				sbuf_adds(&st->text, "; ");
-			struct http_str v = hstr(st, st->fields[i][1]);
+			struct http_str v = hstr(st, field_at(st, i, 1));
 			sbuf_add(&st->text, v.p, v.n);
 		}
 		cookie.off = (uint32_t)start;
@@ -231,7 +243,7 @@ build_request(struct conn_stream *st, struct http_request *req)
 	bool cookie_done = false;
 	for (size_t i = 0; i < st->n_fields &&
 	    req->n_headers < HTTP_MAX_HEADERS - 1; i++) {
-		struct http_str n = hstr(st, st->fields[i][0]);
+		struct http_str n = hstr(st, field_at(st, i, 0));
 		if (n.n == 4 && memcmp(n.p, "host", 4) == 0)
 			continue;
 		struct http_header *h = &req->headers[req->n_headers];
@@ -243,7 +255,7 @@ build_request(struct conn_stream *st, struct http_request *req)
 			h->value = hstr(st, cookie);
 		} else {
 			h->name = n;
-			h->value = hstr(st, st->fields[i][1]);
+			h->value = hstr(st, field_at(st, i, 1));
 		}
 		req->n_headers++;
 	}
@@ -381,7 +393,6 @@ conn_h2_stream_service(struct conn_stream *st)
 		struct h2_head *hd = st->head;
 		st->head = NULL;
 		submit_head(st, hd, true, st->head_body);
-		free(hd);
 	}
 	if (st->to_consume) {
 		size_t n = st->to_consume;
@@ -454,41 +465,40 @@ head_add(void *arg, const char *name, size_t nlen, const char *value,
 		if (strlen(forbidden[i]) == nlen &&
 		    strncasecmp(forbidden[i], name, nlen) == 0)
 			return;
-	if (hd->n >= ES_ARRAY_LEN(hd->nv))
+	if (hd->n >= H2_HEAD_MAX)
 		return;
-	size_t *o = hd->off[hd->n++];
-	o[0] = hd->text.len;
-	o[1] = nlen;
+	uint32_t *o = hd->off[hd->n++];
+	o[0] = (uint32_t)hd->text.len;
+	o[1] = (uint32_t)nlen;
 	for (size_t i = 0; i < nlen; i++) {
 		char ch = name[i];
 		sbuf_addc(&hd->text, ch >= 'A' && ch <= 'Z' ? ch + 32 : ch);
 	}
-	o[2] = hd->text.len;
-	o[3] = vlen;
+	o[2] = (uint32_t)hd->text.len;
+	o[3] = (uint32_t)vlen;
 	sbuf_add(&hd->text, value, vlen);
 }
 
-static void
-head_init(struct h2_head *hd, int status)
+static struct h2_head *
+head_new(int status)
 {
+	struct h2_head *hd = xmalloc(sizeof(*hd));
 	char s[8];
 
 	sbuf_init(&hd->text);
 	hd->n = 0;
-	snprintf(s, sizeof(s), "%03d", status);
+	s[0] = (char)('0' + status / 100 % 10);
+	s[1] = (char)('0' + status / 10 % 10);
+	s[2] = (char)('0' + status % 10);
 	head_add(hd, ":status", 7, s, 3);
+	return hd;
 }
 
 static void
-head_finish(struct h2_head *hd)
+head_free(struct h2_head *hd)
 {
-	for (size_t i = 0; i < hd->n; i++) {
-		hd->nv[i].name = (uint8_t *)hd->text.s + hd->off[i][0];
-		hd->nv[i].namelen = hd->off[i][1];
-		hd->nv[i].value = (uint8_t *)hd->text.s + hd->off[i][2];
-		hd->nv[i].valuelen = hd->off[i][3];
-		hd->nv[i].flags = NGHTTP2_NV_FLAG_NONE;
-	}
+	sbuf_free(&hd->text);
+	free(hd);
 }
 
 /* The response body for the viewer's window: what has come so far, then
@@ -528,22 +538,30 @@ data_read(nghttp2_session *ng, int32_t id, uint8_t *buf, size_t length,
 	return (ssize_t)n;
 }
 
+/* Give the head to nghttp2 (which copies it), and free it. */
 static void
 submit_head(struct conn_stream *st, struct h2_head *hd, bool final,
     bool has_body)
 {
 	nghttp2_data_provider prd;
+	nghttp2_nv nv[H2_HEAD_MAX];
 
-	head_finish(hd);
+	for (size_t i = 0; i < hd->n; i++) {
+		nv[i].name = (uint8_t *)hd->text.s + hd->off[i][0];
+		nv[i].namelen = hd->off[i][1];
+		nv[i].value = (uint8_t *)hd->text.s + hd->off[i][2];
+		nv[i].valuelen = hd->off[i][3];
+		nv[i].flags = NGHTTP2_NV_FLAG_NONE;
+	}
 	prd.source.ptr = st;
 	prd.read_callback = data_read;
 	if (!final)
 		nghttp2_submit_headers(st->h2->ng, NGHTTP2_FLAG_NONE, st->id,
-		    NULL, hd->nv, hd->n, NULL);
+		    NULL, nv, hd->n, NULL);
 	else
-		nghttp2_submit_response(st->h2->ng, st->id, hd->nv, hd->n,
+		nghttp2_submit_response(st->h2->ng, st->id, nv, hd->n,
 		    has_body ? &prd : NULL);
-	sbuf_free(&hd->text);
+	head_free(hd);
 	if (final) {
 		st->answered = true;
 		st->r->resp_started = true;
@@ -557,17 +575,15 @@ conn_h2_response_head(struct conn_req *r, const struct http_response *res,
     bool final)
 {
 	struct conn_stream *st = r->st;
-	struct h2_head *hd = xcalloc(1, sizeof(*hd));
+	struct h2_head *hd = head_new(res->status);
 	bool body = final && !r->is_head && res->body != HTTP_BODY_NONE &&
 	    !(res->body == HTTP_BODY_LENGTH && res->content_length == 0);
 
-	head_init(hd, res->status);
 	conn_origin_response_fields(r, res, head_add, hd);
 	if (body && st->resp == NULL)
 		st->resp = evbuffer_new();
 	if (!final) {
 		submit_head(st, hd, false, false);
-		free(hd);
 		return;
 	}
 	/* Kept until the service: if the body breaks before then, nothing
@@ -593,8 +609,7 @@ conn_h2_take_back(struct conn_req *r)
 
 	if (st->head == NULL)
 		return false;
-	sbuf_free(&st->head->text);
-	free(st->head);
+	head_free(st->head);
 	st->head = NULL;
 	st->answered = false;
 	st->resp_eof = false;
@@ -726,8 +741,7 @@ conn_h2_respond_error(struct conn_req *r, enum es_code code, int status,
 	persona_error_response(&c->edge->id, &pe, &out);
 	if (http_parse_response(out.s, out.len, out.len, r->is_head, res,
 	    &head_len) == HTTP_OK) {
-		struct h2_head *hd = xcalloc(1, sizeof(*hd));
-		head_init(hd, res->status);
+		struct h2_head *hd = head_new(res->status);
 		for (size_t i = 0; i < res->n_headers; i++)
 			head_add(hd, res->headers[i].name.p,
 			    res->headers[i].name.n, res->headers[i].value.p,
@@ -741,7 +755,6 @@ conn_h2_respond_error(struct conn_req *r, enum es_code code, int status,
 		st->resp_eof = true;
 		r->bytes_out = (int64_t)body;
 		submit_head(st, hd, true, body > 0);
-		free(hd);
 	} else {
 		conn_h2_reset_stream(r);        /* cannot happen */
 	}
@@ -782,8 +795,7 @@ builtin_answer(struct conn_stream *st)
 	if (r->builtin_echo)
 		echo_finish(&r->echo, r->bytes_in, &r->builtin);
 	r->status = r->builtin.status;
-	hd = xcalloc(1, sizeof(*hd));
-	head_init(hd, r->status);
+	hd = head_new(r->status);
 	head_add(hd, "server", 6, "edgesim", 7);
 	persona_http_date(date);
 	head_add(hd, "date", 4, date, strlen(date));
@@ -812,7 +824,6 @@ builtin_answer(struct conn_stream *st)
 	}
 	st->resp_eof = true;
 	submit_head(st, hd, true, body);
-	free(hd);
 	conn_h2_schedule(st->h2);
 }
 
