@@ -220,6 +220,8 @@ struct conf_host {
 	struct conf_route *routes;
 	size_t n_routes;
 	enum staging staging;   /* the forward proxy sends it to staging */
+	bool forward_user_agent;        /* cloudfront: the viewer's User-Agent
+	                                   goes to the origin */
 };
 
 /* [forward_proxy]: an HTTP proxy (CONNECT and absolute URIs) that sends

@@ -229,6 +229,14 @@ const struct conf_key conf_keys[] = {
 	  "network (the `-staging` twin of its edge host name, found by DNS) "
 	  "instead of to the local edge." },
 
+	{ CONF_SEC_HOST, "forward_user_agent", CONF_T_BOOL,
+	  H(forward_user_agent), 0, 0, NULL, "no", 0,
+	  "Behind a cloudfront edge: `yes` forwards the viewer's User-Agent "
+	  "to the origin (a cache behaviour or origin request policy that "
+	  "includes the header); `no`, as CloudFront does by default, sends "
+	  "`User-Agent: Amazon CloudFront` instead. Other personas always "
+	  "forward it." },
+
 	/* [origin NAME] */
 	{ CONF_SEC_ORIGIN, "type", CONF_T_ENUM, O(type), 0, 0, origin_types,
 	  "proxy", 0,

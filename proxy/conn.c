@@ -74,6 +74,10 @@ conn_log_request(struct conn *c, struct conn_req *r)
 	if (r->route)
 		log_str(&rec, "route", r->route->pattern);
 	log_int(&rec, "status", r->status);
+	/* CloudFront's result type, on every record of a cloudfront edge:
+	 * Miss for what the origin answered, Error for its 4xx and 5xx. */
+	if (r->code == ES_OK && c->edge->id.persona == PERSONA_CLOUDFRONT)
+		log_str(&rec, "cf_result", r->status >= 400 ? "Error" : "Miss");
 	if (r->code != ES_OK) {
 		log_str(&rec, "code", errors_name(r->code));
 		if (r->sub[0])
@@ -326,8 +330,13 @@ conn_respond_error(struct conn *c, enum es_code code, int status, const char *su
 	pe.status = status;
 	pe.close = c->close_after || !r->keep_alive;
 	pe.head_only = r->is_head;
+	struct sbuf extra;
+	sbuf_init(&extra);
+	conn_pragma_lines(r, &extra);
+	pe.extra = extra.s;
 	sbuf_init(&out);
 	persona_error_response(&c->edge->id, &pe, &out);
+	sbuf_free(&extra);
 	r->status = status ? status : errors_status(code, c->edge->id.persona);
 	evbuffer_add(bufferevent_get_output(c->bev), out.s, out.len);
 	r->bytes_out = (int64_t)out.len;
@@ -350,6 +359,34 @@ conn_persona_fields(struct conn_req *r, conn_field_fn emit, void *arg)
 		emit(arg, "X-Amz-Cf-Pop", 12, id->pop, strlen(id->pop));
 		emit(arg, "X-Amz-Cf-Id", 11, r->ref, strlen(r->ref));
 	}
+	conn_pragma_fields(r, emit, arg);
+}
+
+void
+conn_pragma_fields(struct conn_req *r, conn_field_fn emit, void *arg)
+{
+	if (r->pragma == 0)
+		return;
+	persona_pragma_fields(&r->c->edge->id, r->pragma, r->id,
+	    r->host ? r->host->sec.name : r->host_hdr, r->target, emit, arg);
+}
+
+static void
+add_line(void *arg, const char *name, size_t nlen, const char *value,
+    size_t vlen)
+{
+	struct sbuf *out = arg;
+
+	sbuf_add(out, name, nlen);
+	sbuf_adds(out, ": ");
+	sbuf_add(out, value, vlen);
+	sbuf_adds(out, "\r\n");
+}
+
+void
+conn_pragma_lines(struct conn_req *r, struct sbuf *out)
+{
+	conn_pragma_fields(r, add_line, out);
 }
 
 static void
@@ -635,6 +672,13 @@ int
 conn_route(struct conn *c, struct conn_req *r, const struct http_request *req,
     char *detail, size_t len)
 {
+	/* Akamai's Pragma debug headers are answered on errors too. */
+	if (c->edge->id.persona == PERSONA_AKAMAI) {
+		const struct http_header *pr = http_find_header(req->headers,
+		    req->n_headers, "pragma");
+		if (pr)
+			r->pragma = persona_pragma_parse(pr->value.p, pr->value.n);
+	}
 	struct http_str authority = { NULL, 0 };
 	http_target_path(req->target, &authority);
 	struct http_str hv = authority.n ? authority : req->host;

@@ -737,8 +737,13 @@ conn_h2_respond_error(struct conn_req *r, enum es_code code, int status,
 	pe.ref = r->ref;
 	pe.status = status;
 	pe.head_only = r->is_head;
+	struct sbuf extra;
+	sbuf_init(&extra);
+	conn_pragma_lines(r, &extra);
+	pe.extra = extra.s;
 	sbuf_init(&out);
 	persona_error_response(&c->edge->id, &pe, &out);
+	sbuf_free(&extra);
 	if (http_parse_response(out.s, out.len, out.len, r->is_head, res,
 	    &head_len) == HTTP_OK) {
 		struct h2_head *hd = head_new(res->status);

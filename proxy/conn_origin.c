@@ -143,12 +143,20 @@ build_forward_head(struct conn_req *r, const struct http_request *req,
 	conn_add_hs(out, target);
 	evbuffer_add_printf(out, " HTTP/1.1\r\nHost: %s\r\n", host);
 
+	/* CloudFront replaces the viewer's User-Agent unless the cache
+	 * behaviour forwards it. */
+	bool cf_ua = c->edge->id.persona == PERSONA_CLOUDFRONT &&
+	    !r->host->forward_user_agent;
+	if (cf_ua)
+		conn_add_s(out, "User-Agent: Amazon CloudFront\r\n");
 	sbuf_init(&xff);
 	sbuf_init(&vias);
 	for (size_t i = 0; i < req->n_headers; i++) {
 		const struct http_header *h = &req->headers[i];
 		if (http_header_is_hop_by_hop(req->headers, req->n_headers, i) ||
 		    http_str_ieq(h->name, "host"))
+			continue;
+		if (cf_ua && http_str_ieq(h->name, "user-agent"))
 			continue;
 		if (http_str_ieq(h->name, "x-forwarded-for")) {
 			sbuf_add(&xff, h->value.p, h->value.n);
@@ -471,6 +479,13 @@ conn_origin_response_fields(struct conn_req *r, const struct http_response *res,
 		    http_str_ieq(h->name, "x-amz-cf-pop") ||
 		    http_str_ieq(h->name, "x-amz-cf-id")))
 			continue;
+		/* Akamai's debug answers are the edge's own. */
+		if (r->pragma && (http_str_ieq(h->name, "x-cache") ||
+		    http_str_ieq(h->name, "x-cache-key") ||
+		    http_str_ieq(h->name, "x-true-cache-key") ||
+		    http_str_ieq(h->name, "x-check-cacheable") ||
+		    http_str_ieq(h->name, "x-akamai-request-id")))
+			continue;
 		emit(arg, h->name.p, h->name.n, h->value.p, h->value.n);
 	}
 	persona_via(&c->edge->id, via, sizeof(via));
@@ -478,11 +493,17 @@ conn_origin_response_fields(struct conn_req *r, const struct http_response *res,
 	emit(arg, "Via", 3, vias.s, vias.len);
 	sbuf_free(&vias);
 	if (cf) {
-		emit(arg, "X-Cache", 7, "Miss from cloudfront", 20);
+		/* CloudFront's result type: an origin's 4xx or 5xx is an
+		 * Error, the rest a Miss (nothing is cached here). */
+		if (res->status >= 400)
+			emit(arg, "X-Cache", 7, "Error from cloudfront", 21);
+		else
+			emit(arg, "X-Cache", 7, "Miss from cloudfront", 20);
 		emit(arg, "X-Amz-Cf-Pop", 12, c->edge->id.pop,
 		    strlen(c->edge->id.pop));
 		emit(arg, "X-Amz-Cf-Id", 11, r->ref, strlen(r->ref));
 	}
+	conn_pragma_fields(r, emit, arg);
 }
 
 static void

@@ -25,6 +25,7 @@
 #include "conn.h"
 #include "errors.h"
 #include "http.h"
+#include "persona.h"
 #include "runtime.h"
 #include "tls_server.h"
 #include "upstream.h"
@@ -85,6 +86,7 @@ struct conn_req {
 	bool builtin_echo;
 	bool builtin_delayed;           /* waiting out the origin's delay */
 	bool retried;                   /* sent again after a dead pooled conn */
+	unsigned pragma;                /* Akamai debug headers asked for */
 	/* its trip to an origin (conn_origin.c) */
 	struct conn *c;                 /* the viewer connection it came on */
 	struct conn_stream *st;         /* its HTTP/2 stream; NULL: HTTP/1.1 */
@@ -176,11 +178,14 @@ void conn_flush_soon(struct bufferevent *bev);
 void conn_add_persona_headers(struct conn *c, struct evbuffer *out);
 /* Where the fields of a response head go: HTTP/1.1 text ("Name: value"
  * lines) or an HTTP/2 header list. */
-typedef void (*conn_field_fn)(void *arg, const char *name, size_t nlen,
-    const char *value, size_t vlen);
+typedef persona_field_fn conn_field_fn;
 /* The fields an edge adds to every successful response (Via, and
  * CloudFront's X-Cache, X-Amz-Cf-Pop, X-Amz-Cf-Id). */
 void conn_persona_fields(struct conn_req *r, conn_field_fn emit, void *arg);
+/* The answers to Akamai's Pragma debug headers r asked for (none when
+ * it asked for none): as fields, or as "Name: value\r\n" lines. */
+void conn_pragma_fields(struct conn_req *r, conn_field_fn emit, void *arg);
+void conn_pragma_lines(struct conn_req *r, struct sbuf *out);
 /* A fresh request state for c: id, start time, reference. */
 struct conn_req *conn_req_begin(struct conn *c);
 /* Prepare r's built-in origin's answer (echo's view of the request, or
