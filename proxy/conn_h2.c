@@ -496,6 +496,8 @@ conn_h2_service(struct conn_h2 *h)
 			break;
 	}
 	h->in_service--;
+	if (h->n_dirty > 0)
+		conn_h2_schedule(h);    /* more than one pass's worth */
 	conn_flush_soon(c->bev);
 	if ((h->refused && !nghttp2_session_want_write(h->ng)) ||
 	    (!nghttp2_session_want_read(h->ng) &&

@@ -54,6 +54,11 @@ origin = api"
 ES_LOG=$T/edgesim.log
 out=$("$EDGESIM" check -c "$T/h2.ini" 2>&1)
 check_eq "edgesim check accepts http2 = on" 0 $?
+sed 's/^http2 = on$/http2 = maybe/' "$T/h2.ini" >"$T/bad.ini"
+out=$("$EDGESIM" check -c "$T/bad.ini" 2>&1)
+check_eq "http2 = maybe: a config error (exit 2)" 2 $?
+check_contains "... naming the line and the key" "$out" \
+    "bad.ini:$(grep -n '^http2 = maybe' "$T/bad.ini" | cut -d: -f1): [edge plain] http2: 'maybe' is not a boolean: use on or off"
 es_start "$T/h2.ini" || exit 1
 ES_LOG=$T/edgesim.log
 
