@@ -18,7 +18,8 @@
 CC      ?= cc
 PKG     ?= pkg-config
 BUILD   ?= build
-PKGS    := openssl libevent libevent_openssl libevent_pthreads inih jansson
+PKGS    := openssl libevent libevent_openssl libevent_pthreads inih jansson \
+           libnghttp2
 
 # snprintf truncation is how this code bounds untrusted strings, on purpose:
 # gcc's guess that it "may truncate" is noise here.
@@ -123,7 +124,8 @@ $(BUILD)/tests/replay_%: tests/fuzz/replay.c tests/fuzz/fuzz_%.c \
 # Small programs the integration tests drive (free ports, misbehaving
 # origins) and the replay of the fuzz corpora under this build.
 TOOLS := $(BUILD)/tests/freeport $(BUILD)/tests/badorigin $(BUILD)/tests/dnsd \
-         $(BUILD)/tests/blackhole $(BUILD)/tests/idleconns $(REPLAYS)
+         $(BUILD)/tests/blackhole $(BUILD)/tests/idleconns \
+         $(BUILD)/tests/h2attack $(REPLAYS)
 $(BUILD)/tests/freeport: tests/tools/freeport.c | $(BUILD)/tests
 	$(CC) $(CFLAGS_ALL) -o $@ $<
 $(BUILD)/tests/badorigin: tests/tools/badorigin.c | $(BUILD)/tests
@@ -132,6 +134,9 @@ $(BUILD)/tests/dnsd: tests/tools/dnsd.c | $(BUILD)/tests
 	$(CC) $(CFLAGS_ALL) -o $@ $<
 $(BUILD)/tests/blackhole: tests/tools/blackhole.c | $(BUILD)/tests
 	$(CC) $(CFLAGS_ALL) -o $@ $<
+# A misbehaving HTTP/2 client: the attacks edgesim must refuse.
+$(BUILD)/tests/h2attack: tests/tools/h2attack.c | $(BUILD)/tests
+	$(CC) $(CFLAGS_ALL) -o $@ $< $(LDLIBS_ALL)
 # TLS load clients of scripts/bench (make bench): many idle connections,
 # and a full handshake per request.
 BENCH_TOOLS := $(BUILD)/tests/freeport $(BUILD)/tests/idleconns \
@@ -141,8 +146,9 @@ $(BUILD)/tests/idleconns: tests/tools/idleconns.c | $(BUILD)/tests
 $(BUILD)/tests/newconns: tests/tools/newconns.c | $(BUILD)/tests
 	$(CC) $(CFLAGS_ALL) -o $@ $< $(LDLIBS_ALL)
 
-# The browser test (tests/browser, puppeteer-core) installs its locked
-# packages from npm once; CI machines start without them.
+# The browser tests (tests/browser, puppeteer-core: the dashboard, and h2
+# in a real browser) install their locked packages from npm once; CI
+# machines start without them.
 BROWSER_DEPS := tests/browser/node_modules/.package-lock.json
 $(BROWSER_DEPS): tests/browser/package.json tests/browser/package-lock.json
 	cd tests/browser && npm ci --no-audit --no-fund

@@ -43,8 +43,12 @@ echo_begin(struct sbuf *json, const struct http_request *req,
 	json_str(json, "target", req->target.p, req->target.n, true);
 	struct http_str path = http_target_path(req->target, NULL);
 	json_str(json, "path", path.p, path.n, true);
-	json_str(json, "http_version", req->version_minor ? "HTTP/1.1" :
-	    "HTTP/1.0", 8, true);
+	if (v->http_version)
+		json_str(json, "http_version", v->http_version,
+		    strlen(v->http_version), true);
+	else
+		json_str(json, "http_version", req->version_minor ?
+		    "HTTP/1.1" : "HTTP/1.0", 8, true);
 	sbuf_adds(json, ",\"headers\":[");
 	for (size_t i = 0; i < req->n_headers; i++) {
 		const struct http_header *h = &req->headers[i];

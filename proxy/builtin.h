@@ -33,6 +33,7 @@ struct echo_view {
 	const char *client_subject;     /* NULL: no client certificate */
 	const char *client_issuer;
 	const char *cert_choice;        /* how the certificate was chosen */
+	const char *http_version;       /* NULL: the request's ("HTTP/1.1") */
 };
 
 /*

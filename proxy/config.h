@@ -150,6 +150,12 @@ struct conf_global {
 	int64_t admin_clients;
 	char admin_host[64];    /* admin, parsed (config_check.c) */
 	int admin_port;
+	/* HTTP/2 to viewers: limits per connection */
+	int64_t http2_max_streams;      /* SETTINGS_MAX_CONCURRENT_STREAMS */
+	int64_t http2_max_resets;       /* RST_STREAM per 10 s */
+	int64_t http2_max_control;      /* SETTINGS and PING per 10 s */
+	int64_t http2_max_continuations;/* CONTINUATION per header block */
+	int64_t http2_stall_timeout_ms; /* response data, window shut */
 };
 
 struct conf_resolve {
@@ -191,6 +197,8 @@ struct conf_edge {
 	char *ciphers;
 	char *ciphersuites;
 	char *groups;
+	char *http2_text;       /* on | off; NULL: the persona's default */
+	bool http2;             /* ALPN offers h2 (mode = http only) */
 	struct conf_host **hosts;       /* in file order */
 	size_t n_hosts;
 };
@@ -217,6 +225,8 @@ struct conf_host {
 	struct conf_route *routes;
 	size_t n_routes;
 	enum staging staging;   /* the forward proxy sends it to staging */
+	bool forward_user_agent;        /* cloudfront: the viewer's User-Agent
+	                                   goes to the origin */
 };
 
 /* [forward_proxy]: an HTTP proxy (CONNECT and absolute URIs) that sends

@@ -531,6 +531,12 @@ check_edge_names(struct parse_state *st)
 			e->default_cert.host_name = xstrdup(e->hosts[0]->sec.name);
 			e->default_cert.line = e->sec.line;
 		}
+		/* http2: the persona's default (the real services offer h2). */
+		e->http2 = e->persona != PERSONA_PLAIN;
+		if (e->http2_text && parse_bool(e->http2_text, &e->http2) < 0)
+			ERR(st, conf_key_line(&e->sec, "http2"), "%s http2: '%s' "
+			    "is not a boolean: use on or off", label,
+			    e->http2_text);
 		if (e->mode == EDGE_MODE_TCP) {
 			for (size_t j = 0; j < e->n_hosts; j++) {
 				struct conf_host *h = e->hosts[j];
@@ -679,6 +685,49 @@ check_origins(struct parse_state *st)
 	}
 }
 
+/*
+ * CloudFront always sends SNI to a custom origin (the name of the origin's
+ * domain): a hop modelled as CloudFront with sni = off is no hop CloudFront
+ * can make. A warning, not an error: the lab may want it on purpose.
+ */
+static void
+warn_cloudfront_sni_off(struct parse_state *st, const struct conf_edge *e,
+    const struct conf_origin *o)
+{
+	if (o == NULL || o->type != ORIGIN_TYPE_PROXY || !o->tls ||
+	    o->sni != ORIGIN_SNI_OFF)
+		return;
+	WARN(st, conf_key_line(&o->sec, "sni"), "[origin %s] sni = off behind "
+	    "[edge %s] (persona cloudfront): CloudFront always sends SNI to "
+	    "custom origins, so the real distribution would not make this "
+	    "hop", o->sec.name, e->sec.name);
+}
+
+static void
+check_cloudfront_hops(struct parse_state *st)
+{
+	struct config *cfg = st->cfg;
+
+	for (size_t i = 0; i < cfg->n_edges; i++) {
+		const struct conf_edge *e = cfg->edges[i];
+		if (e->persona != PERSONA_CLOUDFRONT)
+			continue;
+		/* Each origin once per edge. */
+		for (size_t k = 0; k < cfg->n_origins; k++) {
+			const struct conf_origin *o = cfg->origins[k];
+			bool used = false;
+			for (size_t j = 0; j < e->n_hosts && !used; j++) {
+				const struct conf_host *h = e->hosts[j];
+				used = h->origin == o;
+				for (size_t r = 0; r < h->n_routes && !used; r++)
+					used = h->routes[r].origin == o;
+			}
+			if (used)
+				warn_cloudfront_sni_off(st, e, o);
+		}
+	}
+}
+
 static void
 check_unused_origins(struct parse_state *st)
 {
@@ -795,6 +844,7 @@ conf_validate(struct parse_state *st)
 	check_hosts(st);
 	check_edge_names(st);
 	check_unused_origins(st);
+	check_cloudfront_hops(st);
 	check_forward_proxy(st);
 	check_admin_addr(st);
 }

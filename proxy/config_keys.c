@@ -74,7 +74,11 @@ const struct conf_key conf_keys[] = {
 	{ CONF_SEC_GLOBAL, "max_header_size", CONF_T_SIZE, G(max_header_size),
 	  1024, 1024 * 1024, NULL, "16k", 0,
 	  "Largest request or response head (request line and headers). A "
-	  "larger request gets 431." },
+	  "larger request gets 431. For HTTP/2 viewers, the largest decoded "
+	  "header list (SETTINGS_MAX_HEADER_LIST_SIZE, counted as RFC 9113 "
+	  "does: name, value and 32 bytes per field); one that decodes to "
+	  "more than 16 times its size on the wire (an HPACK bomb) gets "
+	  "GOAWAY ENHANCE_YOUR_CALM." },
 	{ CONF_SEC_GLOBAL, "max_connections", CONF_T_INT, G(max_connections),
 	  1, 1000000, NULL, "100000", 0,
 	  "Viewer connections held at once; past it, new connections are "
@@ -107,6 +111,33 @@ const struct conf_key conf_keys[] = {
 	  "past it a new one gets 503. An event stream whose reader falls "
 	  "behind by more than 1 MiB is closed, never buffered without "
 	  "bound." },
+	{ CONF_SEC_GLOBAL, "http2_max_streams", CONF_T_INT,
+	  G(http2_max_streams), 1, 10000, NULL, "100", 0,
+	  "HTTP/2 viewers: requests open at once on one connection "
+	  "(SETTINGS_MAX_CONCURRENT_STREAMS; RFC 9113 recommends no fewer "
+	  "than 100). A viewer that opens more "
+	  "after acknowledging the setting gets GOAWAY PROTOCOL_ERROR." },
+	{ CONF_SEC_GLOBAL, "http2_max_resets", CONF_T_INT, G(http2_max_resets),
+	  1, 1000000, NULL, "200", 0,
+	  "HTTP/2 viewers: RST_STREAM frames a connection may send in 10 "
+	  "seconds; past it, GOAWAY ENHANCE_YOUR_CALM (the rapid reset "
+	  "attack, CVE-2023-44487)." },
+	{ CONF_SEC_GLOBAL, "http2_max_control", CONF_T_INT, G(http2_max_control),
+	  1, 1000000, NULL, "1000", 0,
+	  "HTTP/2 viewers: SETTINGS and PING frames a connection may send in "
+	  "10 seconds; past it, GOAWAY ENHANCE_YOUR_CALM (SETTINGS and PING "
+	  "floods, CVE-2019-9512 and -9515). A viewer that floods without "
+	  "reading the answers is refused sooner, when 1,000 answers wait." },
+	{ CONF_SEC_GLOBAL, "http2_max_continuations", CONF_T_INT,
+	  G(http2_max_continuations), 1, 1000, NULL, "8", 0,
+	  "HTTP/2 viewers: CONTINUATION frames after one HEADERS frame; past "
+	  "it, GOAWAY ENHANCE_YOUR_CALM (the CONTINUATION flood, "
+	  "CVE-2024-27316)." },
+	{ CONF_SEC_GLOBAL, "http2_stall_timeout", CONF_T_DURATION,
+	  G(http2_stall_timeout_ms), 100, MS_DAY, NULL, "30s", 0,
+	  "HTTP/2 viewers: how long response data may wait for a viewer "
+	  "whose flow-control window stays shut (a zero window forever "
+	  "holds origin connections); then GOAWAY ENHANCE_YOUR_CALM." },
 
 	/* [edge NAME] */
 	{ CONF_SEC_EDGE, "persona", CONF_T_ENUM, E(persona), 0, 0, personas,
@@ -174,6 +205,13 @@ const struct conf_key conf_keys[] = {
 	  "OpenSSL TLS 1.3 cipher suites (`SSL_CTX_set_ciphersuites`)." },
 	{ CONF_SEC_EDGE, "groups", CONF_T_STRING, E(groups), 0, 0, NULL, NULL,
 	  0, "Key exchange groups, colon separated (`X25519:P-256`)." },
+	{ CONF_SEC_EDGE, "http2", CONF_T_STRING, E(http2_text), 0, 0, NULL,
+	  NULL, 0,
+	  "`on`: ALPN offers `h2` before `http/1.1` (mode = http), and "
+	  "viewers that choose it speak HTTP/2 to the edge; `off`: HTTP/1.1 "
+	  "only. Default: `on` for the akamai and cloudfront personas (both "
+	  "services enable HTTP/2 for viewers by default), `off` for plain. "
+	  "Origins are always spoken to in HTTP/1.1, as both services do." },
 
 	/* [host NAME] */
 	{ CONF_SEC_HOST, "edge", CONF_T_WORDS, H(edge_names), 0, 0, NULL, NULL,
@@ -211,6 +249,14 @@ const struct conf_key conf_keys[] = {
 	  "`akamai`: the forward proxy sends this host to its Akamai staging "
 	  "network (the `-staging` twin of its edge host name, found by DNS) "
 	  "instead of to the local edge." },
+
+	{ CONF_SEC_HOST, "forward_user_agent", CONF_T_BOOL,
+	  H(forward_user_agent), 0, 0, NULL, "no", 0,
+	  "Behind a cloudfront edge: `yes` forwards the viewer's User-Agent "
+	  "to the origin (a cache behaviour or origin request policy that "
+	  "includes the header); `no`, as CloudFront does by default, sends "
+	  "`User-Agent: Amazon CloudFront` instead. Other personas always "
+	  "forward it." },
 
 	/* [origin NAME] */
 	{ CONF_SEC_ORIGIN, "type", CONF_T_ENUM, O(type), 0, 0, origin_types,

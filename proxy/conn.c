@@ -27,8 +27,6 @@
 #include "route.h"
 #include "worker.h"
 
-#define CONN_MAX_HOPS 10
-
 static enum conn_step conn_pump(struct conn *c);
 static void close_when_quiet(struct conn *c);
 
@@ -59,9 +57,8 @@ conn_sni(struct conn *c)
 /* --- logging --- */
 
 void
-conn_log_request(struct conn *c)
+conn_log_request(struct conn *c, struct conn_req *r)
 {
-	struct conn_req *r = c->req;
 	struct log_rec rec;
 
 	log_begin(&rec, "request");
@@ -78,6 +75,10 @@ conn_log_request(struct conn *c)
 	if (r->route)
 		log_str(&rec, "route", r->route->pattern);
 	log_int(&rec, "status", r->status);
+	/* CloudFront's result type, on every record of a cloudfront edge:
+	 * Miss for what the origin answered, Error for its 4xx and 5xx. */
+	if (r->code == ES_OK && c->edge->id.persona == PERSONA_CLOUDFRONT)
+		log_str(&rec, "cf_result", r->status >= 400 ? "Error" : "Miss");
 	if (r->code != ES_OK) {
 		log_str(&rec, "code", errors_name(r->code));
 		if (r->sub[0])
@@ -90,9 +91,12 @@ conn_log_request(struct conn *c)
 	}
 	log_int(&rec, "bytes_in", r->bytes_in);
 	log_int(&rec, "bytes_out", r->bytes_out);
-	if (c->up)
-		log_bool(&rec, "origin_reused", c->up->reused);
+	if (r->up)
+		log_bool(&rec, "origin_reused", r->up->reused);
+	else if (r->st && r->up_attached)
+		log_bool(&rec, "origin_reused", r->up_reused);
 	log_int(&rec, "ms", clock_mono_ms() - r->t_start);
+	log_str(&rec, "proto", r->st ? "h2" : "http/1.1");
 	observe_request(&rec, c->edge->conf->sec.name, r->host ? r->host->sec.name : NULL, r->origin ? r->origin->conf->sec.name : NULL, r->status, r->code, clock_mono_ms() - r->t_start);
 	log_end(&rec);
 }
@@ -164,6 +168,16 @@ conn_free_spares(struct worker *w)
  * viewers are 15 MiB less), and the structs are reused through the
  * worker's free list rather than allocated each time.
  */
+void
+conn_req_free(struct worker *w, struct conn_req *r)
+{
+	sbuf_free(&r->echo);
+	sbuf_free(&r->builtin.headers);
+	if (r->builtin.body)
+		evbuffer_free(r->builtin.body);
+	conn_req_put(w, r);
+}
+
 static void
 req_release(struct conn *c)
 {
@@ -171,12 +185,8 @@ req_release(struct conn *c)
 
 	if (r == NULL)
 		return;
-	sbuf_free(&r->echo);
-	sbuf_free(&r->builtin.headers);
-	if (r->builtin.body)
-		evbuffer_free(r->builtin.body);
 	c->req = NULL;
-	conn_req_put(c->w, r);
+	conn_req_free(c->w, r);
 }
 
 /*
@@ -199,18 +209,20 @@ conn_close(struct conn *c, const char *msg)
 	}
 	c->deadline_ms = 0;
 	/* Cancels a set-up in progress: its callbacks will not come. */
-	if (c->up_pending) {
-		upstream_free(c->up_pending);
-		c->up_pending = NULL;
+	if (c->req && c->req->up_pending) {
+		upstream_free(c->req->up_pending);
+		c->req->up_pending = NULL;
 	}
-	if (c->up) {
-		upstream_free(c->up);
-		c->up = NULL;
+	if (c->req && c->req->up) {
+		upstream_free(c->req->up);
+		c->req->up = NULL;
 	}
 	if (c->fwd) {
 		evbuffer_free(c->fwd);
 		c->fwd = NULL;
 	}
+	if (c->h2)
+		conn_h2_free(c);
 	req_release(c);
 	if (c->bev) {
 		bufferevent_free(c->bev);
@@ -236,13 +248,13 @@ conn_reset(struct conn *c)
 
 /* --- responses --- */
 
-static void
-new_request(struct conn *c)
+struct conn_req *
+conn_req_begin(struct conn *c)
 {
 	int64_t now_wall = clock_wall_ms();
+	struct conn_req *r = conn_req_get(c->w);
 
-	req_release(c);
-	struct conn_req *r = c->req = conn_req_get(c->w);
+	r->c = c;
 	r->id = worker_next_id(c->w);
 	r->t_start = clock_mono_ms();
 	r->status = 0;
@@ -251,16 +263,24 @@ new_request(struct conn *c)
 	    sizeof(r->ref));
 	snprintf(r->method, sizeof(r->method), "-");
 	snprintf(r->target, sizeof(r->target), "-");
+	return r;
+}
+
+static void
+new_request(struct conn *c)
+{
+	req_release(c);
+	c->req = conn_req_begin(c);
 }
 
 /* The response is fully queued: finish the request, go on or close. */
 enum conn_step
 conn_request_done(struct conn *c, bool origin_reusable)
 {
-	conn_log_request(c);
-	if (c->up) {
-		upstream_release(c->up, origin_reusable);
-		c->up = NULL;
+	conn_log_request(c, c->req);
+	if (c->req->up) {
+		upstream_release(c->req->up, origin_reusable);
+		c->req->up = NULL;
 	}
 	bool close_now = c->close_after || !c->req->keep_alive ||
 	    c->w->draining;
@@ -313,8 +333,13 @@ conn_respond_error(struct conn *c, enum es_code code, int status, const char *su
 	pe.status = status;
 	pe.close = c->close_after || !r->keep_alive;
 	pe.head_only = r->is_head;
+	struct sbuf extra;
+	sbuf_init(&extra);
+	conn_pragma_lines(r, &extra);
+	pe.extra = extra.s;
 	sbuf_init(&out);
 	persona_error_response(&c->edge->id, &pe, &out);
+	sbuf_free(&extra);
 	r->status = status ? status : errors_status(code, c->edge->id.persona);
 	evbuffer_add(bufferevent_get_output(c->bev), out.s, out.len);
 	r->bytes_out = (int64_t)out.len;
@@ -323,19 +348,66 @@ conn_respond_error(struct conn *c, enum es_code code, int status, const char *su
 	return conn_request_done(c, false);
 }
 
-/* Headers an edge adds to every successful response. */
+/* Fields an edge adds to every successful response. */
+void
+conn_persona_fields(struct conn_req *r, conn_field_fn emit, void *arg)
+{
+	const struct persona_id *id = &r->c->edge->id;
+	char via[128];
+
+	persona_via(id, via, sizeof(via));
+	emit(arg, "Via", 3, via, strlen(via));
+	if (id->persona == PERSONA_CLOUDFRONT) {
+		emit(arg, "X-Cache", 7, "Miss from cloudfront", 20);
+		emit(arg, "X-Amz-Cf-Pop", 12, id->pop, strlen(id->pop));
+		emit(arg, "X-Amz-Cf-Id", 11, r->ref, strlen(r->ref));
+	}
+	conn_pragma_fields(r, emit, arg);
+}
+
+void
+conn_pragma_fields(struct conn_req *r, conn_field_fn emit, void *arg)
+{
+	if (r->pragma == 0)
+		return;
+	persona_pragma_fields(&r->c->edge->id, r->pragma, r->id,
+	    r->host ? r->host->sec.name : r->host_hdr, r->target, emit, arg);
+}
+
+static void
+add_line(void *arg, const char *name, size_t nlen, const char *value,
+    size_t vlen)
+{
+	struct sbuf *out = arg;
+
+	sbuf_add(out, name, nlen);
+	sbuf_adds(out, ": ");
+	sbuf_add(out, value, vlen);
+	sbuf_adds(out, "\r\n");
+}
+
+void
+conn_pragma_lines(struct conn_req *r, struct sbuf *out)
+{
+	conn_pragma_fields(r, add_line, out);
+}
+
+static void
+add_field_line(void *arg, const char *name, size_t nlen, const char *value,
+    size_t vlen)
+{
+	struct evbuffer *out = arg;
+
+	evbuffer_add(out, name, nlen);
+	evbuffer_add(out, ": ", 2);
+	evbuffer_add(out, value, vlen);
+	evbuffer_add(out, "\r\n", 2);
+}
+
 void
 conn_add_persona_headers(struct conn *c, struct evbuffer *out)
 {
-	const struct persona_id *id = &c->edge->id;
-	char via[128];
-
-	evbuffer_add_printf(out, "Via: %s\r\n", persona_via(id, via,
-	    sizeof(via)));
-	if (id->persona == PERSONA_CLOUDFRONT)
-		evbuffer_add_printf(out, "X-Cache: Miss from cloudfront\r\n"
-		    "X-Amz-Cf-Pop: %s\r\nX-Amz-Cf-Id: %s\r\n", id->pop,
-		    c->req->ref);
+	conn_persona_fields(c->req, add_field_line, out);
 }
 
 void
@@ -478,10 +550,10 @@ builtin_step(struct conn *c)
 	return builtin_finish(c);
 }
 
-static void
-start_builtin(struct conn *c, const struct http_request *req)
+void
+conn_builtin_start(struct conn_req *r, const struct http_request *req)
 {
-	struct conn_req *r = c->req;
+	struct conn *c = r->c;
 	const struct conf_origin *o = r->origin->conf;
 
 	sbuf_init(&r->builtin.headers);
@@ -513,6 +585,7 @@ start_builtin(struct conn *c, const struct http_request *req)
 			.tls_version = ssl ? SSL_get_version(ssl) : "-",
 			.cipher = ssl ? SSL_get_cipher_name(ssl) : "-",
 			.alpn = alpn_len ? alpn_s : NULL,
+			.http_version = r->st ? "HTTP/2" : NULL,
 			.client_subject = peer ? subject : NULL,
 			.client_issuer = peer ? issuer : NULL,
 			.cert_choice = tls_hello_verdict_name(c->hello.verdict),
@@ -523,6 +596,14 @@ start_builtin(struct conn *c, const struct http_request *req)
 	} else {
 		static_respond(r->origin->root_real, req, &r->builtin);
 	}
+}
+
+static void
+start_builtin(struct conn *c, const struct http_request *req)
+{
+	struct conn_req *r = c->req;
+
+	conn_builtin_start(r, req);
 	if (req->expect_continue && r->body != HTTP_BODY_NONE)
 		conn_add_s(bufferevent_get_output(c->bev),
 		    "HTTP/1.1 100 Continue\r\n\r\n");
@@ -567,6 +648,12 @@ take_new_generation(struct conn *c)
 void
 conn_reloaded(struct conn *c, struct runtime *rt)
 {
+	if (c->state == CONN_H2) {
+		/* Its streams hold the old generation: the viewer is told to
+		 * open a new connection, and this one ends with them. */
+		conn_h2_drain(c);
+		return;
+	}
 	if (c->state == CONN_TUNNEL ||
 	    runtime_edge_named(rt, c->edge->conf->sec.name) != NULL)
 		return;         /* moves on at its next request */
@@ -574,6 +661,46 @@ conn_reloaded(struct conn *c, struct runtime *rt)
 	 * the old generation, and closes after that, or once idle for long
 	 * enough that no request can still be in flight. */
 	close_when_quiet(c);
+}
+
+/*
+ * Host and route of a parsed request, for HTTP/1.1 and HTTP/2 alike: the
+ * host from an absolute-form target, else the Host header (HTTP/2: the
+ * :authority), among the edge's hosts and aliases; then the origin its
+ * routes pick for the path. Fills r->host, r->route and r->origin.
+ * Returns -1 when the edge serves no such host, with the sentence for the
+ * error page in detail.
+ */
+int
+conn_route(struct conn *c, struct conn_req *r, const struct http_request *req,
+    char *detail, size_t len)
+{
+	/* Akamai's Pragma debug headers are answered on errors too. */
+	if (c->edge->id.persona == PERSONA_AKAMAI) {
+		const struct http_header *pr = http_find_header(req->headers,
+		    req->n_headers, "pragma");
+		if (pr)
+			r->pragma = persona_pragma_parse(pr->value.p, pr->value.n);
+	}
+	struct http_str authority = { NULL, 0 };
+	http_target_path(req->target, &authority);
+	struct http_str hv = authority.n ? authority : req->host;
+	const char *hs;
+	size_t hn = hv.n ? sni_host_from_header(hv.p, hv.n, &hs) : 0;
+	const struct conf_host *host = hn ?
+	    sni_table_lookup(&c->edge->hosts, hs, hn, NULL) : NULL;
+	if (host == NULL) {
+		snprintf(detail, len, "Host '%.*s' is not a host or alias of "
+		    "[edge %s]", (int)(hv.n < 200 ? hv.n : 200), hv.p ? hv.p : "",
+		    c->edge->conf->sec.name);
+		return -1;
+	}
+	r->host = host;
+	struct http_str path = http_target_path(req->target, NULL);
+	const struct conf_origin *o = route_pick(host, path.p, path.n,
+	    &r->route);
+	r->origin = runtime_origin(c->rt, o);
+	return 0;
 }
 
 static enum conn_step
@@ -631,28 +758,13 @@ read_head(struct conn *c)
 		    "a chain loops back on itself", true);
 	}
 
-	/* The host: from an absolute-form target, else the Host header. */
-	struct http_str authority = { NULL, 0 };
-	http_target_path(req->target, &authority);
-	struct http_str hv = authority.n ? authority : req->host;
-	const char *hs;
-	size_t hn = hv.n ? sni_host_from_header(hv.p, hv.n, &hs) : 0;
-	const struct conf_host *host = hn ?
-	    sni_table_lookup(&c->edge->hosts, hs, hn, NULL) : NULL;
-	if (host == NULL) {
-		char d[SNI_NAME_MAX + 128];
-		snprintf(d, sizeof(d), "Host '%.*s' is not a host or alias of "
-		    "[edge %s]", (int)(hv.n < 200 ? hv.n : 200), hv.p ? hv.p : "",
-		    c->edge->conf->sec.name);
+	char d[SNI_NAME_MAX + 128];
+	if (conn_route(c, r, req, d, sizeof(d)) < 0) {
 		evbuffer_drain(in, head_len);
 		return conn_respond_error(c, ES_ERR_HOST_NOT_SERVED, 0, NULL, d,
 		    req->body != HTTP_BODY_NONE);
 	}
-	r->host = host;
-	struct http_str path = http_target_path(req->target, NULL);
-	const struct conf_origin *o = route_pick(host, path.p, path.n,
-	    &r->route);
-	r->origin = runtime_origin(c->rt, o);
+	const struct conf_origin *o = r->origin->conf;
 
 	/* What the head is needed for is taken from it now; it is consumed
 	 * before the request goes anywhere, so that whatever happens next
@@ -662,9 +774,12 @@ read_head(struct conn *c)
 		evbuffer_drain(in, head_len);
 		return CONN_STEP_AGAIN;
 	}
-	conn_origin_build_head(c, req);
+	if (c->fwd == NULL)
+		c->fwd = evbuffer_new();
+	r->fwd = c->fwd;
+	conn_origin_build_head(r, req);
 	evbuffer_drain(in, head_len);
-	return conn_origin_start(c);
+	return conn_origin_start(r);
 }
 
 /* --- viewer side callbacks --- */
@@ -683,11 +798,13 @@ conn_pump(struct conn *c)
 			s = builtin_step(c);
 			break;
 		case CONN_PROXYING:
-			s = conn_origin_request_body(c);
-			if (s == CONN_STEP_WAIT && c->up && !c->up_paused &&
+			s = conn_origin_request_body(c->req);
+			/* (the request may be over: an error answered it) */
+			if (s == CONN_STEP_WAIT && c->req && c->req->up &&
+			    !c->up_paused &&
 			    evbuffer_get_length(bufferevent_get_input(
-			    c->up->bev)) > 0)
-				s = conn_origin_response(c);
+			    c->req->up->bev)) > 0)
+				s = conn_origin_response(c->req);
 			break;
 		default:
 			return CONN_STEP_WAIT;
@@ -721,8 +838,8 @@ static void
 kick_reads(struct conn *c)
 {
 	conn_kick_read(c->bev);
-	if (c->up)
-		conn_kick_read(c->up->bev);
+	if (c->req && c->req->up)
+		conn_kick_read(c->req->up->bev);
 }
 
 /* Finish a callback: run the pump when s says so, then kick the reads,
@@ -739,8 +856,14 @@ conn_after_step(struct conn *c, enum conn_step s)
 static void
 conn_read(struct bufferevent *bev, void *arg)
 {
+	struct conn *c = arg;
+
 	(void)bev;
-	conn_after_step(arg, CONN_STEP_AGAIN);
+	if (c->state == CONN_H2) {
+		conn_h2_read(c);
+		return;
+	}
+	conn_after_step(c, CONN_STEP_AGAIN);
 }
 
 static void
@@ -749,15 +872,19 @@ conn_write(struct bufferevent *bev, void *arg)
 	struct conn *c = arg;
 
 	(void)bev;
+	if (c->state == CONN_H2) {
+		conn_h2_write(c);
+		return;
+	}
 	if (c->state == CONN_FLUSH_CLOSE &&
 	    evbuffer_get_length(bufferevent_get_output(c->bev)) == 0) {
 		conn_close(c, NULL);
 		return;
 	}
-	if (c->up_paused && c->up) {
+	if (c->up_paused && c->req && c->req->up) {
 		c->up_paused = false;
-		bufferevent_enable(c->up->bev, EV_READ);
-		conn_after_step(c, conn_origin_response(c));
+		bufferevent_enable(c->req->up->bev, EV_READ);
+		conn_after_step(c, conn_origin_response(c->req));
 	}
 }
 
@@ -844,6 +971,14 @@ handshake_done(struct conn *c)
 		conn_tunnel_start(c);
 		return;
 	}
+	const unsigned char *alpn = NULL;
+	unsigned alpn_len = 0;
+	if (ssl)
+		SSL_get0_alpn_selected(ssl, &alpn, &alpn_len);
+	if (alpn_len == 2 && memcmp(alpn, "h2", 2) == 0) {
+		conn_h2_start(c);
+		return;
+	}
 	c->state = CONN_READ_HEAD;
 	c->timer_is_idle = false;
 	conn_set_timer(c, conn_glob(c)->header_timeout_ms);
@@ -924,6 +1059,10 @@ conn_event(struct bufferevent *bev, short what, void *arg)
 			handshake_failed(c, what);
 		return;
 	}
+	if (c->state == CONN_H2) {
+		conn_h2_event(c, what);
+		return;
+	}
 	if (what & BEV_EVENT_TIMEOUT) {
 		conn_close(c, "viewer stopped reading (write timeout)");
 		return;
@@ -933,15 +1072,18 @@ conn_event(struct bufferevent *bev, short what, void *arg)
 		c->req->status = c->req->status ? c->req->status : 499;
 		snprintf(c->req->detail, sizeof(c->req->detail), "the viewer "
 		    "closed the connection before the response was complete");
-		conn_log_request(c);
+		conn_log_request(c, c->req);
 	}
 	conn_close(c, NULL);
 }
 
 static void
-conn_timeout(struct conn *c)
+conn_timeout(struct conn *c, int64_t now)
 {
 	switch (c->state) {
+	case CONN_H2:
+		conn_h2_timeout(c, now);
+		return;
 	case CONN_TLS_HANDSHAKE:
 		log_tls_failure(c, "handshake not finished within header_timeout");
 		conn_close(c, NULL);
@@ -1016,6 +1158,10 @@ conn_drain(struct conn *c)
 	}
 	if (c->state == CONN_TUNNEL)
 		return;         /* a byte pipe ends when either side ends it */
+	if (c->state == CONN_H2) {
+		conn_h2_drain(c);
+		return;
+	}
 	close_when_quiet(c);
 }
 
@@ -1095,7 +1241,7 @@ conn_sweep(struct worker *w, int64_t now)
 		next = TAILQ_NEXT(c, link);
 		if (c->deadline_ms && now >= c->deadline_ms) {
 			c->deadline_ms = 0;
-			conn_timeout(c);        /* may close c, never next */
+			conn_timeout(c, now);   /* may close c, never next */
 		}
 	}
 }

@@ -25,6 +25,7 @@
 #include "conn.h"
 #include "errors.h"
 #include "http.h"
+#include "persona.h"
 #include "runtime.h"
 #include "tls_server.h"
 #include "upstream.h"
@@ -39,6 +40,7 @@ enum conn_state {
 	CONN_BUILTIN,           /* a built-in origin reads the request body */
 	CONN_FLUSH_CLOSE,       /* last response queued: close once written */
 	CONN_TUNNEL,            /* mode = tcp: piping bytes */
+	CONN_H2,                /* HTTP/2: the session drives (conn_h2.c) */
 };
 
 /* The request in flight, reset for each one. */
@@ -84,6 +86,15 @@ struct conn_req {
 	bool builtin_echo;
 	bool builtin_delayed;           /* waiting out the origin's delay */
 	bool retried;                   /* sent again after a dead pooled conn */
+	unsigned pragma;                /* Akamai debug headers asked for */
+	/* its trip to an origin (conn_origin.c) */
+	struct conn *c;                 /* the viewer connection it came on */
+	struct conn_stream *st;         /* its HTTP/2 stream; NULL: HTTP/1.1 */
+	bool up_attached;               /* an origin connection carried it */
+	bool up_reused;                 /* ... taken from the pool */
+	struct evbuffer *fwd;           /* head for the origin (the conn's buffer) */
+	struct upstream *up_pending;    /* owned: asked for, being set up */
+	struct upstream *up;            /* owned: ready, carrying the request */
 	struct conn_req *next_free;     /* in the worker's free list */
 };
 
@@ -106,10 +117,10 @@ struct conn {
 	bool close_after;               /* close once this response is out */
 	bool up_paused;                 /* origin reads paused (viewer slow) */
 	bool viewer_paused;             /* viewer reads paused (origin slow) */
-	struct evbuffer *fwd;           /* request head waiting for the origin */
-	struct upstream *up_pending;    /* owned: asked for, being set up */
-	struct upstream *up;            /* owned: ready, carrying the request */
-	struct conn_req *req;           /* the request in flight, or NULL */
+	struct evbuffer *fwd;           /* kept for the request heads to origins */
+	struct conn_req *req;           /* the request in flight, or NULL; it
+	                                   owns the origin connection */
+	struct conn_h2 *h2;             /* owned: the HTTP/2 session, or NULL */
 	/* mode = tcp */
 	int64_t tun_up_bytes, tun_down_bytes;
 	bool tun_viewer_eof, tun_origin_eof;
@@ -120,6 +131,8 @@ struct conn {
 /* Interim (1xx) responses passed on per request, at most: an origin that
  * sends more is broken (or hostile); nginx and HAProxy also bound them. */
 #define FORWARD_MAX_INTERIM 8
+/* Via entries after which a request is taken to loop through a chain. */
+#define CONN_MAX_HOPS 10
 
 
 
@@ -146,6 +159,10 @@ enum conn_step {
 	CONN_STEP_CLOSED,       /* c is gone: touch nothing */
 };
 
+/* Host and route of a parsed request into r (host, route, origin); -1
+ * when the edge serves no such host, with the page's sentence in detail. */
+int conn_route(struct conn *c, struct conn_req *r,
+    const struct http_request *req, char *detail, size_t len);
 /* The request is answered: log it, give the origin connection back (to
  * the pool when reusable), then go on with the next request or close. */
 enum conn_step conn_request_done(struct conn *c, bool origin_reusable);
@@ -159,8 +176,23 @@ void conn_after_step(struct conn *c, enum conn_step s);
 /* Send what was queued on bev in this loop pass (conn.c says why). */
 void conn_flush_soon(struct bufferevent *bev);
 void conn_add_persona_headers(struct conn *c, struct evbuffer *out);
+/* Where the fields of a response head go: HTTP/1.1 text ("Name: value"
+ * lines) or an HTTP/2 header list. */
+typedef persona_field_fn conn_field_fn;
+/* The fields an edge adds to every successful response (Via, and
+ * CloudFront's X-Cache, X-Amz-Cf-Pop, X-Amz-Cf-Id). */
+void conn_persona_fields(struct conn_req *r, conn_field_fn emit, void *arg);
+/* The answers to Akamai's Pragma debug headers r asked for (none when
+ * it asked for none): as fields, or as "Name: value\r\n" lines. */
+void conn_pragma_fields(struct conn_req *r, conn_field_fn emit, void *arg);
+void conn_pragma_lines(struct conn_req *r, struct sbuf *out);
+/* A fresh request state for c: id, start time, reference. */
+struct conn_req *conn_req_begin(struct conn *c);
+/* Prepare r's built-in origin's answer (echo's view of the request, or
+ * the static file) from the request head. */
+void conn_builtin_start(struct conn_req *r, const struct http_request *req);
 void conn_add_connection_header(struct conn *c, struct evbuffer *out);
-void conn_log_request(struct conn *c);
+void conn_log_request(struct conn *c, struct conn_req *r);
 /* Close with an RST: a response that broke after bytes of it left. */
 void conn_reset(struct conn *c);
 
@@ -186,28 +218,41 @@ conn_add_hs(struct evbuffer *b, struct http_str s)
  * and back (its contents already released). */
 struct conn_req *conn_req_get(struct worker *w);
 void conn_req_put(struct worker *w, struct conn_req *r);
+/* Release what a request state holds (built-in answers) and put it back;
+ * its origin connection must be gone already. */
+void conn_req_free(struct worker *w, struct conn_req *r);
 
 /* --- conn_origin.c: a request's trip to an origin and back --- */
 
 /*
- * Forwarding a parsed request is two steps, so that the viewer's request
- * head can be consumed in between: build the head to send from req (which
- * points into the viewer's input buffer), then, with req no longer needed,
- * ask for an origin connection to c->req->origin.
+ * Forwarding a parsed request r is two steps, so that the viewer's
+ * request head can be consumed in between: build the head to send from
+ * req (which points into the viewer's input buffer) into r->fwd, then,
+ * with req no longer needed, ask for an origin connection to r->origin.
+ * r owns that connection (r->up_pending, then r->up) until it is given
+ * back; the origin's callbacks carry r.
  */
-void conn_origin_build_head(struct conn *c, const struct http_request *req);
-enum conn_step conn_origin_start(struct conn *c);
+void conn_origin_build_head(struct conn_req *r, const struct http_request *req);
+enum conn_step conn_origin_start(struct conn_req *r);
 /* Relay what has arrived of the request body to the origin. */
-enum conn_step conn_origin_request_body(struct conn *c);
+enum conn_step conn_origin_request_body(struct conn_req *r);
 /* Read the origin's response head and relay its body to the viewer. */
-enum conn_step conn_origin_response(struct conn *c);
+enum conn_step conn_origin_response(struct conn_req *r);
 /* How many proxies a request went through (its Via entries). */
 int conn_origin_via_hops(const struct http_request *req);
+/* The fields of an origin's response head as the viewer gets them: the
+ * origin's without hop-by-hop ones, its Via extended, the persona's. */
+void conn_origin_response_fields(struct conn_req *r,
+    const struct http_response *res, conn_field_fn emit, void *arg);
+/* The request body is all with the origin: its read timeout starts. */
+void conn_origin_body_sent(struct conn_req *r);
 
 /* --- conn_tunnel.c: mode = tcp --- */
 
 /* Take over a conn whose viewer handshake just finished: its bufferevent
  * callbacks become the tunnel's. */
 void conn_tunnel_start(struct conn *c);
+
+#include "conn_h2.h"
 
 #endif

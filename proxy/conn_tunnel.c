@@ -52,8 +52,8 @@ tunnel_end(struct conn *c, const char *result, const char *detail)
 static bool
 finished(struct conn *c)
 {
-	if (c->tun_viewer_eof && (c->up == NULL || evbuffer_get_length(
-	    bufferevent_get_output(c->up->bev)) == 0))
+	if (c->tun_viewer_eof && (c->req->up == NULL || evbuffer_get_length(
+	    bufferevent_get_output(c->req->up->bev)) == 0))
 		return true;
 	if (c->tun_origin_eof &&
 	    evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
@@ -65,8 +65,8 @@ static void
 kick(struct conn *c)
 {
 	conn_kick_read(c->bev);
-	if (c->up)
-		conn_kick_read(c->up->bev);
+	if (c->req->up)
+		conn_kick_read(c->req->up->bev);
 }
 
 static void
@@ -74,8 +74,8 @@ viewer_read(struct bufferevent *bev, void *arg)
 {
 	struct conn *c = arg;
 
-	if (c->up)
-		relay_pipe(bev, c->up->bev, &c->tun_up_bytes);
+	if (c->req->up)
+		relay_pipe(bev, c->req->up->bev, &c->tun_up_bytes);
 	kick(c);
 }
 
@@ -89,8 +89,8 @@ viewer_write(struct bufferevent *bev, void *arg)
 		tunnel_end(c, "ok", NULL);
 		return;
 	}
-	if (c->up && !c->tun_origin_eof)
-		bufferevent_enable(c->up->bev, EV_READ);
+	if (c->req->up && !c->tun_origin_eof)
+		bufferevent_enable(c->req->up->bev, EV_READ);
 	kick(c);
 }
 
@@ -105,7 +105,7 @@ viewer_event(struct bufferevent *bev, short what, void *arg)
 		return;
 	}
 	c->tun_viewer_eof = true;
-	if (c->up == NULL || finished(c)) {
+	if (c->req->up == NULL || finished(c)) {
 		tunnel_end(c, "ok", "viewer closed");
 		return;
 	}
@@ -151,7 +151,7 @@ origin_event(struct bufferevent *bev, short what, void *arg)
 		tunnel_end(c, "ok", "origin closed");
 		return;
 	}
-	bufferevent_disable(c->up->bev, EV_READ);
+	bufferevent_disable(c->req->up->bev, EV_READ);
 }
 
 static void
@@ -161,8 +161,8 @@ tunnel_ready(void *arg, struct upstream *up)
 	struct timeval tv;
 	int64_t ms = c->rt->cfg->global.idle_timeout_ms;
 
-	c->up_pending = NULL;
-	c->up = up;
+	c->req->up_pending = NULL;
+	c->req->up = up;
 	tv.tv_sec = (time_t)(ms / 1000);
 	tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
 	bufferevent_setwatermark(up->bev, EV_WRITE, RELAY_HIGH_WATER / 2, 0);
@@ -187,7 +187,7 @@ tunnel_failed(void *arg, struct upstream *up, const struct upstream_failure *f)
 
 	snprintf(detail, sizeof(detail), "%s%s%s: %s", errors_name(f->code),
 	    f->sub[0] ? " " : "", f->sub, f->detail);
-	c->up_pending = NULL;
+	c->req->up_pending = NULL;
 	upstream_free(up);
 	tunnel_end(c, "error", detail);
 }
@@ -229,5 +229,5 @@ conn_tunnel_start(struct conn *c)
 	    tunnel_ready, tunnel_failed, c, &up) == 1)
 		tunnel_ready(c, up);
 	else
-		c->up_pending = up;
+		c->req->up_pending = up;
 }

@@ -13,7 +13,10 @@
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
+
+#include "version.h"
 
 static uint64_t
 splitmix64(uint64_t *state)
@@ -308,10 +311,85 @@ persona_error_response(const struct persona_id *id,
 	    persona_http_date(date), body.len);
 	if (e->close)
 		sbuf_adds(out, "Connection: close\r\n");
+	if (e->extra)
+		sbuf_adds(out, e->extra);
 	sbuf_addf(out, "X-Edgesim-Error: %s%s%s\r\nX-Edgesim-Ref: %s\r\n\r\n",
 	    errors_name(e->code), e->sub ? "; " : "", e->sub ? e->sub : "",
 	    e->ref);
 	if (!e->head_only && body.len)
 		sbuf_add(out, body.s, body.len);
 	sbuf_free(&body);
+}
+
+/* --- Akamai's Pragma debug headers --- */
+
+unsigned
+persona_pragma_parse(const char *value, size_t n)
+{
+	static const struct { const char *name; unsigned bit; } names[] = {
+		{ "akamai-x-cache-on", PERSONA_PRAGMA_CACHE_ON },
+		{ "akamai-x-get-request-id", PERSONA_PRAGMA_REQUEST_ID },
+		{ "akamai-x-get-cache-key", PERSONA_PRAGMA_CACHE_KEY },
+		{ "akamai-x-check-cacheable", PERSONA_PRAGMA_CACHEABLE },
+		{ "akamai-x-get-true-cache-key", PERSONA_PRAGMA_TRUE_KEY },
+	};
+	unsigned bits = 0;
+	size_t i = 0;
+
+	while (i < n) {
+		while (i < n && (value[i] == ',' || value[i] == ' ' ||
+		    value[i] == '\t'))
+			i++;
+		size_t start = i;
+		while (i < n && value[i] != ',' && value[i] != ' ' &&
+		    value[i] != '\t')
+			i++;
+		for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++)
+			if (strlen(names[k].name) == i - start &&
+			    strncasecmp(names[k].name, value + start, i - start) == 0)
+				bits |= names[k].bit;
+	}
+	return bits;
+}
+
+/*
+ * As an Akamai edge answers them with caching off (every request a miss,
+ * nothing cacheable). The machine name is the edge's address dashed
+ * ("a127-0-0-1.deploy.akamaitechnologies.com"); the cache key's CP code and
+ * TTL fields are the lab's zeros, for there is no property behind it.
+ */
+void
+persona_pragma_fields(const struct persona_id *id, unsigned pragma,
+    uint64_t request_id, const char *host, const char *path,
+    persona_field_fn emit, void *arg)
+{
+	char v[1024];
+	uint32_t ip = id->ipv4_le;
+	int n;
+
+	if (pragma & PERSONA_PRAGMA_CACHE_ON) {
+		n = snprintf(v, sizeof(v), "TCP_MISS from a%u-%u-%u-%u.deploy."
+		    "akamaitechnologies.com (AkamaiGHost/%s) (-)", ip & 0xff,
+		    ip >> 8 & 0xff, ip >> 16 & 0xff, ip >> 24 & 0xff,
+		    EDGESIM_VERSION);
+		emit(arg, "X-Cache", 7, v, (size_t)n);
+	}
+	if (pragma & PERSONA_PRAGMA_REQUEST_ID) {
+		n = snprintf(v, sizeof(v), "%llx", (unsigned long long)request_id);
+		emit(arg, "X-Akamai-Request-ID", 19, v, (size_t)n);
+	}
+	if (pragma & PERSONA_PRAGMA_CACHE_KEY) {
+		n = snprintf(v, sizeof(v), "/L/0/0/0s/%s%s", host, path);
+		if (n >= (int)sizeof(v))
+			n = (int)sizeof(v) - 1;
+		emit(arg, "X-Cache-Key", 11, v, (size_t)n);
+	}
+	if (pragma & PERSONA_PRAGMA_CACHEABLE)
+		emit(arg, "X-Check-Cacheable", 17, "NO", 2);
+	if (pragma & PERSONA_PRAGMA_TRUE_KEY) {
+		n = snprintf(v, sizeof(v), "/L/%s%s", host, path);
+		if (n >= (int)sizeof(v))
+			n = (int)sizeof(v) - 1;
+		emit(arg, "X-True-Cache-Key", 16, v, (size_t)n);
+	}
 }

@@ -35,6 +35,31 @@ void persona_id_init(struct persona_id *id, enum persona p,
 void persona_ref(const struct persona_id *id, enum es_code code,
     int64_t epoch, uint64_t request_id, char *out, size_t len);
 
+/* Where the fields of a response head go (name, value, no CRLF). */
+typedef void (*persona_field_fn)(void *arg, const char *name, size_t nlen,
+    const char *value, size_t vlen);
+
+/*
+ * Akamai's Pragma debug headers (requested with "Pragma: akamai-x-...").
+ * What a request asked for, as bits; and the fields an Akamai edge with
+ * caching off answers them with.
+ */
+enum {
+	PERSONA_PRAGMA_CACHE_ON = 1 << 0,       /* akamai-x-cache-on */
+	PERSONA_PRAGMA_REQUEST_ID = 1 << 1,     /* akamai-x-get-request-id */
+	PERSONA_PRAGMA_CACHE_KEY = 1 << 2,      /* akamai-x-get-cache-key */
+	PERSONA_PRAGMA_CACHEABLE = 1 << 3,      /* akamai-x-check-cacheable */
+	PERSONA_PRAGMA_TRUE_KEY = 1 << 4,       /* akamai-x-get-true-cache-key */
+};
+/* The bits a Pragma value asks for (comma-separated, any case). */
+unsigned persona_pragma_parse(const char *value, size_t n);
+/* The answers: X-Cache, X-Akamai-Request-ID, X-Cache-Key,
+ * X-Check-Cacheable, X-True-Cache-Key, for the request id and the host
+ * and path the edge forwards. */
+void persona_pragma_fields(const struct persona_id *id, unsigned pragma,
+    uint64_t request_id, const char *host, const char *path,
+    persona_field_fn emit, void *arg);
+
 struct persona_error {
 	enum es_code code;
 	const char *sub;        /* sub-reason name, or NULL ("no_certificate") */
@@ -43,6 +68,7 @@ struct persona_error {
 	int status;             /* 0: errors_status(code, persona) */
 	bool close;             /* send Connection: close */
 	bool head_only;         /* the request was HEAD: no body */
+	const char *extra;      /* more header lines ("Name: value\r\n"), or NULL */
 };
 
 /* A complete HTTP/1.1 error response: status line, headers, page. */

@@ -34,16 +34,24 @@ tls_hello_verdict_name(enum tls_hello_verdict v)
 	return "?";
 }
 
+/*
+ * ALPN: http/1.1, and h2 first when the edge speaks HTTP/2 (http2 = on,
+ * mode = http), in the server's order of preference as nginx and
+ * CloudFront choose: a viewer that offers both gets h2.
+ */
 static int
 alpn_select(SSL *ssl, const unsigned char **out, unsigned char *outlen,
     const unsigned char *in, unsigned int inlen, void *arg)
 {
 	static const unsigned char h11[] = "\x08http/1.1";
+	static const unsigned char h2[] = "\x02h2\x08http/1.1";
+	const struct tls_server *ts = arg;
+	bool with_h2 = ts->conf->http2 && ts->conf->mode == EDGE_MODE_HTTP;
 	unsigned char *sel;
 
 	(void)ssl;
-	(void)arg;
-	if (SSL_select_next_proto(&sel, outlen, h11, sizeof(h11) - 1, in,
+	if (SSL_select_next_proto(&sel, outlen, with_h2 ? h2 : h11,
+	    with_h2 ? sizeof(h2) - 1 : sizeof(h11) - 1, in,
 	    inlen) != OPENSSL_NPN_NEGOTIATED)
 		return SSL_TLSEXT_ERR_NOACK;    /* no ALPN: plain HTTP/1.1 */
 	*out = sel;

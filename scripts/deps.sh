@@ -4,12 +4,14 @@
 #   bash scripts/deps.sh [--dry-run] [PACKAGE...]
 #
 # Build: a C compiler, make, pkg-config and the -dev packages of OpenSSL 3,
-# libevent 2.1, inih, jansson (JSON: import and lint) and cmocka. Tests:
-# curl, openssl (the CLI, as a client only: edgesim itself never runs it),
-# node (the Node.js TLS fidelity test), wrk (load while reloading and
-# stopping), prometheus (its promtool checks /metrics) and chromium (the
-# dashboard's browser test, driven by puppeteer-core from npm: make check
-# runs npm ci in tests/browser).
+# libevent 2.1, inih, jansson (JSON: import and lint), libnghttp2 (HTTP/2
+# to viewers) and cmocka. Tests: curl, openssl (the CLI, as a client only:
+# edgesim itself never runs it), node (the Node.js TLS fidelity test and
+# its http2 module), wrk (load while reloading and stopping), nghttp2-client
+# (nghttp and h2load: HTTP/2 clients and load), prometheus (its promtool
+# checks /metrics) and chromium (a real browser: the dashboard, and h2,
+# driven by puppeteer-core from npm: make check runs npm ci in
+# tests/browser).
 # Pass extra package names as arguments to add them (scripts/bench does).
 # It says what it is about to install and why, and when another install
 # holds the package manager's lock it waits for it (up to DEPS_LOCK_WAIT
@@ -25,7 +27,8 @@ fi
 LOCK_WAIT=${DEPS_LOCK_WAIT:-600}
 
 pkgs=(build-essential pkg-config libssl-dev libevent-dev libinih-dev libcmocka-dev
-      libjansson-dev curl openssl nodejs npm wrk prometheus chromium "$@")
+      libjansson-dev libnghttp2-dev curl openssl nodejs npm wrk nghttp2-client
+      prometheus chromium "$@")
 
 # One reason per package: what needs it.
 declare -A why=(
@@ -35,14 +38,16 @@ declare -A why=(
     [libevent-dev]="build: the daemon's event loop"
     [libinih-dev]="build: the INI config parser"
     [libjansson-dev]="build: JSON, for edgesim import and lint"
+    [libnghttp2-dev]="build: HTTP/2 to viewers"
     [libcmocka-dev]="tests: the unit tests"
     [curl]="tests and the README's tour: the HTTPS client"
     [openssl]="tests and the README's tour: openssl s_client"
     [nodejs]="tests: the Node.js TLS fidelity test"
     [npm]="tests: installs puppeteer-core for the browser tests (tests/browser)"
     [wrk]="tests: load while reloading and stopping (and the benchmark)"
+    [nghttp2-client]="tests: nghttp and h2load, HTTP/2 clients (and the benchmark's h2 row)"
     [prometheus]="tests: promtool checks the /metrics exposition"
-    [chromium]="tests: the dashboard's browser test (headless)"
+    [chromium]="tests: a real browser, for the dashboard and HTTP/2 (headless)"
     [nginx-light]="benchmark: the nginx side of make bench"
     [haproxy]="benchmark: the HAProxy side of make bench"
 )

@@ -276,7 +276,7 @@ check_alive "after reloads during downloads"
 # exits 0 once both are done, before shutdown_timeout (10s) forces it.
 start=$(now_ms)
 (
-    ecurl www.example.com "$AP" /hang/slow >/dev/null
+    ecurl www.example.com "$AP" /hang/slow --http1.1 >/dev/null
     echo $? >"$T/inflight.rc"
     cp "$T/status" "$T/inflight.status"
     cp "$T/headers" "$T/inflight.headers"
@@ -339,7 +339,7 @@ es_start "$T/stop.ini" stop || exit 1
 ES_LOG="$T/edgesim.log"
 m=$(log_mark)
 (
-    ecurl www.example.com "$AP" /hang/slow >/dev/null
+    ecurl www.example.com "$AP" /hang/slow --http1.1 >/dev/null
     echo $? >"$T/cut.rc"
 ) &
 CUT=$!

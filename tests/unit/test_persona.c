@@ -19,6 +19,7 @@
 
 #include "errors.h"
 #include "persona.h"
+#include "version.h"
 #include "util.h"
 
 #define EPOCH 1763876400LL
@@ -626,6 +627,81 @@ test_head_and_close(void **state)
 	}
 }
 
+/* Akamai's Pragma debug headers: what a Pragma value asks for, and the
+ * exact bytes of the answers (an edge at 10.1.2.3, caching off). */
+static void
+add_field(void *arg, const char *name, size_t nlen, const char *value,
+    size_t vlen)
+{
+	struct sbuf *out = arg;
+
+	sbuf_add(out, name, nlen);
+	sbuf_adds(out, ": ");
+	sbuf_add(out, value, vlen);
+	sbuf_adds(out, "\n");
+}
+
+static void
+test_pragma(void **state)
+{
+	static const struct { const char *value; unsigned bits; } parse[] = {
+		{ "akamai-x-cache-on", PERSONA_PRAGMA_CACHE_ON },
+		{ "no-cache, Akamai-X-Get-Request-ID", PERSONA_PRAGMA_REQUEST_ID },
+		{ "akamai-x-get-cache-key,akamai-x-check-cacheable",
+		  PERSONA_PRAGMA_CACHE_KEY | PERSONA_PRAGMA_CACHEABLE },
+		{ " akamai-x-get-true-cache-key ", PERSONA_PRAGMA_TRUE_KEY },
+		{ "akamai-x-cache-on-not", 0 },
+		{ "", 0 },
+	};
+	struct persona_id id;
+	struct sbuf out;
+
+	(void)state;
+	for (size_t i = 0; i < ES_ARRAY_LEN(parse); i++)
+		assert_int_equal(persona_pragma_parse(parse[i].value,
+		    strlen(parse[i].value)), parse[i].bits);
+	persona_id_init(&id, PERSONA_AKAMAI, "akamai", "10.1.2.3");
+	sbuf_init(&out);
+	persona_pragma_fields(&id, 0x1f, 0x2c1382d, "www.example.com",
+	    "/a/b?c=1", add_field, &out);
+	assert_string_equal(out.s,
+	    "X-Cache: TCP_MISS from a10-1-2-3.deploy.akamaitechnologies.com "
+	    "(AkamaiGHost/" EDGESIM_VERSION ") (-)\n"
+	    "X-Akamai-Request-ID: 2c1382d\n"
+	    "X-Cache-Key: /L/0/0/0s/www.example.com/a/b?c=1\n"
+	    "X-Check-Cacheable: NO\n"
+	    "X-True-Cache-Key: /L/www.example.com/a/b?c=1\n");
+	sbuf_free(&out);
+	/* Only what was asked for. */
+	sbuf_init(&out);
+	persona_pragma_fields(&id, PERSONA_PRAGMA_CACHEABLE, 1, "h", "/",
+	    add_field, &out);
+	assert_string_equal(out.s, "X-Check-Cacheable: NO\n");
+	sbuf_free(&out);
+}
+
+/* Extra header lines go into an error page's head, before X-Edgesim-*. */
+static void
+test_error_extra(void **state)
+{
+	struct persona_id id;
+	struct persona_error e;
+	struct sbuf out;
+
+	(void)state;
+	persona_id_init(&id, PERSONA_AKAMAI, "akamai", "127.0.0.1");
+	memset(&e, 0, sizeof(e));
+	e.code = ES_ERR_CONNECT_FAIL;
+	e.ref = "6.100007f.1.2";
+	e.extra = "X-Check-Cacheable: NO\r\n";
+	sbuf_init(&out);
+	persona_error_response(&id, &e, &out);
+	assert_non_null(strstr(out.s, "\r\nX-Check-Cacheable: NO\r\n"
+	    "X-Edgesim-Error: ERR_CONNECT_FAIL\r\n"
+	    "X-Edgesim-Ref: 6.100007f.1.2\r\n\r\n"));
+	sbuf_free(&out);
+}
+
 int
 main(void)
 {
@@ -638,6 +714,8 @@ main(void)
 		cmocka_unit_test(test_id_and_via),
 		cmocka_unit_test(test_responses),
 		cmocka_unit_test(test_head_and_close),
+		cmocka_unit_test(test_pragma),
+		cmocka_unit_test(test_error_extra),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
