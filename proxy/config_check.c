@@ -386,10 +386,8 @@ check_edge_names(struct parse_state *st)
 				    h->aliases.line[a]);
 			for (size_t a = 0; a < names.n; a++) {
 				const char *nm = names.v[a];
-				struct conf_host *owner = NULL;
-				for (size_t s = 0; s < seen.n; s++)
-					if (strcasecmp(seen.v[s].name, nm) == 0)
-						owner = seen.v[s].host;
+				struct conf_host *owner =
+				    sni_table_find_entry(&seen, nm);
 				if (owner && owner != h)
 					ERR(st, names.line[a], "[host %s] '%s' is "
 					    "already claimed by [host %s] (line %d) on "
