@@ -49,7 +49,9 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 deps_util       := util
 deps_sni        := sni util
-deps_route      := route util
+deps_route      := route util path authority sni http
+deps_path       := path util
+deps_authority  := authority sni http util
 deps_http       := http util
 deps_config     := config config_check config_keys sni pin util certinfo pki
 deps_config_problems := $(deps_config)
@@ -59,11 +61,11 @@ deps_pin        := pin certinfo pki util
 deps_errors     := errors util
 deps_log        := log util
 deps_persona    := persona errors util
-deps_builtin    := builtin http util
+deps_builtin    := builtin http util path
 deps_chain      := chain $(deps_config)
 deps_import     := cli/import cli/import_model cli/import_cloudfront \
                    cli/import_akamai cli/import_ini cli/json_path \
-                   cli/lint cli/lint_report $(deps_config) route errors
+                   cli/lint cli/lint_report $(deps_config) route errors path authority http
 deps_lint       := $(deps_import)
 
 .PHONY: all check check-asan demo bench fuzz valgrind docs clean deps unit

@@ -8,6 +8,8 @@
  */
 #include "builtin.h"
 
+#include "path.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -197,7 +199,23 @@ static_respond(const char *root_real, const struct http_request *req,
 		static_error(out, 400, "bad path");
 		return;
 	}
-	if (builtin_percent_decode(path.p, path.n, decoded, sizeof(decoded)) < 0 ||
+	/* "Outside the root" is judged on the path as routes see it
+	 * (RFC 3986 normalised: "/x/../a" is "/a", inside), with one more
+	 * rule: a ".." that climbs above "/" is refused, not dropped. What
+	 * normalisation keeps encoded ("%2F", "%5C") is decoded after it, and
+	 * a ".." made of such escapes is refused too. */
+	char norm[PATH_MAX];
+	unsigned flags = 0;
+	if (path.n >= sizeof(norm)) {
+		static_error(out, 400, "bad path");
+		return;
+	}
+	size_t nn = path_normalize(path.p, path.n, norm, &flags);
+	if (flags & PATH_ABOVE_ROOT) {
+		static_error(out, 403, "forbidden: the path leaves the root");
+		return;
+	}
+	if (builtin_percent_decode(norm, nn, decoded, sizeof(decoded)) < 0 ||
 	    strchr(decoded, '\\')) {
 		static_error(out, 400, "bad path encoding");
 		return;

@@ -90,6 +90,12 @@ enum host_header_mode {
 	HOST_HEADER_NAME,       /* a fixed name (host_header_name) */
 };
 
+/* The path an origin is sent: routes always match the normalised one. */
+enum forward_path {
+	FORWARD_PATH_RAW,       /* as the viewer sent it (CloudFront's way) */
+	FORWARD_PATH_NORMALIZED,/* RFC 3986 normalised (path.h), query raw */
+};
+
 enum ca_source {
 	CA_LAB,                 /* PKI/ca.pem */
 	CA_SYSTEM,              /* OpenSSL's default paths */
@@ -266,6 +272,7 @@ struct conf_origin {
 	int64_t pool_idle_ms;
 	char *root;
 	int64_t delay_ms;       /* echo/static: answer this late */
+	enum forward_path forward_path;
 };
 
 struct config {

@@ -33,6 +33,7 @@ static const char *const client_auths[] = { "none", "optional", "require",
 static const char *const origin_types[] = { "proxy", "echo", "static", NULL };
 static const char *const verifies[] = { "full", "chain", "pin", "none", NULL };
 static const char *const stagings[] = { "none", "akamai", NULL };
+static const char *const forward_paths[] = { "raw", "normalized", NULL };
 
 const struct conf_key conf_keys[] = {
 	/* [edgesim] */
@@ -280,6 +281,14 @@ const struct conf_key conf_keys[] = {
 	  "Built-in origins only: wait this long before answering, to play a "
 	  "slow origin (ERR_READ_TIMEOUT at an edge with a shorter "
 	  "read_timeout)." },
+	{ CONF_SEC_ORIGIN, "forward_path", CONF_T_ENUM, O(forward_path), 0, 0,
+	  forward_paths, "raw", 0,
+	  "The path this origin is sent. Routes always match the path "
+	  "normalised as RFC 3986 section 6 says (unreserved escapes "
+	  "decoded, `.` and `..` segments removed: `/%61pi/../x` is `/x`), "
+	  "as CloudFront and nginx do. `raw`: the origin gets the path as the "
+	  "viewer sent it (CloudFront's behaviour); `normalized`: the "
+	  "normalised path, with the query string as sent." },
 	{ CONF_SEC_ORIGIN, "root", CONF_T_STRING, O(root), 0, 0, NULL, NULL, 0,
 	  "Directory a `static` origin serves. Requests cannot leave it "
 	  "(`..`, encoded or not, and symlinks out of it are refused)." },

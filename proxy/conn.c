@@ -20,6 +20,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "authority.h"
 #include "log.h"
 #include "persona.h"
 #include "resolve.h"
@@ -610,6 +611,13 @@ read_head(struct conn *c)
 		    http_result_str(pr), http_result_str(pr), true);
 	}
 	c->deadline_ms = 0;
+	/* One authority, one host, one normalised path: route.c decides,
+	 * and the request is made to say that one authority (its Host)
+	 * before anything is copied or forwarded from it. */
+	struct route_decision d;
+	route_decide(&c->edge->hosts, req, &c->w->path_buf, &d);
+	if (d.result == AUTHORITY_OK)
+		authority_apply(req, &d.authority);
 	copy_str(r->method, sizeof(r->method), req->method);
 	copy_str(r->target, sizeof(r->target), req->target);
 	copy_str(r->host_hdr, sizeof(r->host_hdr), req->host);
@@ -627,29 +635,28 @@ read_head(struct conn *c)
 		    "the request already passed through 10 proxies (Via); "
 		    "a chain loops back on itself", true);
 	}
-
-	/* The host: from an absolute-form target, else the Host header. */
-	struct http_str authority = { NULL, 0 };
-	http_target_path(req->target, &authority);
-	struct http_str hv = authority.n ? authority : req->host;
-	const char *hs;
-	size_t hn = hv.n ? sni_host_from_header(hv.p, hv.n, &hs) : 0;
-	const struct conf_host *host = hn ?
-	    sni_table_lookup(&c->edge->hosts, hs, hn, NULL) : NULL;
-	if (host == NULL) {
-		char d[SNI_NAME_MAX + 128];
-		snprintf(d, sizeof(d), "Host '%.*s' is not a host or alias of "
+	if (d.result != AUTHORITY_OK) {
+		evbuffer_drain(in, head_len);
+		return conn_respond_error(c, ES_ERR_BAD_REQUEST, 400,
+		    authority_result_str(d.result),
+		    authority_result_str(d.result), true);
+	}
+	if (d.host == NULL) {
+		struct http_str hv = d.authority.value;
+		char dt[SNI_NAME_MAX + 128];
+		snprintf(dt, sizeof(dt), "Host '%.*s' is not a host or alias of "
 		    "[edge %s]", (int)(hv.n < 200 ? hv.n : 200), hv.p ? hv.p : "",
 		    c->edge->conf->sec.name);
 		evbuffer_drain(in, head_len);
-		return conn_respond_error(c, ES_ERR_HOST_NOT_SERVED, 0, NULL, d,
+		return conn_respond_error(c, ES_ERR_HOST_NOT_SERVED, 0, NULL, dt,
 		    req->body != HTTP_BODY_NONE);
 	}
-	r->host = host;
-	struct http_str path = http_target_path(req->target, NULL);
-	const struct conf_origin *o = route_pick(host, path.p, path.n,
-	    &r->route);
+	r->host = d.host;
+	r->route = d.route;
+	const struct conf_origin *o = d.origin;
 	r->origin = runtime_origin(c->rt, o);
+	if (o->forward_path == FORWARD_PATH_NORMALIZED)
+		req->target = d.target;
 
 	/* What the head is needed for is taken from it now; it is consumed
 	 * before the request goes anywhere, so that whatever happens next

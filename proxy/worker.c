@@ -464,6 +464,7 @@ worker_free(struct worker *w)
 	if (w->accept_rest)
 		event_free(w->accept_rest);
 	conn_free_spares(w);
+	path_buf_free(&w->path_buf);
 	if (w->dns)
 		evdns_base_free(w->dns, 1);
 	runtime_unref(w->rt);

@@ -18,6 +18,7 @@
 
 #include "conn.h"
 #include "http.h"
+#include "path.h"
 #include "runtime.h"
 
 #define WORKER_MAGIC 0x7e5e7e05u
@@ -69,6 +70,7 @@ struct worker {
 	 * while it is being handled, and idle connections stay small. */
 	struct http_request scratch_req;
 	struct http_response scratch_res;
+	struct path_buf path_buf;       /* normalised paths (route_decide) */
 	struct event *sweep;            /* the connections' deadlines */
 	struct conn_req *req_free;      /* request states to reuse */
 	size_t n_req_free;
