@@ -885,7 +885,13 @@ http_chunked_scan(struct http_chunked *c, const char *buf, size_t len,
 		case HTTP_CHUNK_SIZE:
 			v = hex_value(ch);
 			if (v >= 0) {
-				if (c->size_digits == CHUNK_SIZE_DIGITS_MAX)
+				/* Bounded twice: 16 digits, leading zeros
+				 * included, and a value that fits a signed
+				 * 64-bit length, as nginx's off_t check does: a
+				 * size that another parser would read as
+				 * negative, or wrap, is a desync. */
+				if (c->size_digits == CHUNK_SIZE_DIGITS_MAX ||
+				    c->remaining > (uint64_t)(INT64_MAX >> 4))
 					goto error;
 				c->remaining = c->remaining << 4 | (unsigned)v;
 				c->size_digits++;

@@ -135,7 +135,9 @@ struct http_str http_target_path(struct http_str target,
  * where the body ends (after the last chunk and its trailers) so that the
  * next message on the connection starts at the right byte. Data bytes are
  * skipped in bulk; only size lines and trailers are examined. Feed any split
- * of the stream, in order.
+ * of the stream, in order. A chunk size has at most 16 hex digits, leading
+ * zeros included, and a value below 2^63: one that a signed 64-bit parser
+ * would read as negative, or one that wraps, is an error, not a length.
  */
 enum http_chunked_state {
 	HTTP_CHUNK_SIZE = 0,            /* reading hex digits of a size line */

@@ -7,7 +7,8 @@
 # of an edge (the tested policy); /api/../index.html and /%61pi/hello are
 # routed by their normalised path while the origin gets the raw one
 # (unless forward_path = normalized); the static origin judges "outside
-# the root" on the normalised path.
+# the root" on the normalised path. And canonical framing towards the
+# origin: one Content-Length, whatever copies or zeros the viewer sent.
 . "$(dirname "$0")/../lib.sh"
 
 read -r AP CP RP <<<"$(ports 3)"
@@ -162,6 +163,31 @@ for p in /../secret.txt /sub/../../secret.txt /%2e%2e/secret.txt /%2e%2e%2fsecre
         not_ok "static: $p: status $(status)"
     fi
 done
+
+# --- canonical framing towards the origin ------------------------------------
+# cl_case WHAT HEADERS: a POST of "abcd" with the given Content-Length
+# header lines reaches the raw origin with exactly one "Content-Length: 4".
+cl_case() {
+    local what=$1 hdrs=$2 out n
+    out=$(tls_req "$AP" www.example.com "POST /raw/cl HTTP/1.1\r\nHost: www.example.com\r\n${hdrs}Connection: close\r\n\r\nabcd")
+    n=$(grep -ci '^content-length:' <<<"$(sed -n '/^GET \|^POST /,$p' <<<"$out")")
+    check_eq "$what: the origin got one Content-Length" 1 "$n"
+    check_contains "... with the value 4, then the body" "$out" $'Content-Length: 4\nX-Forwarded-For'
+    check_contains "... and the 4 body bytes after the head" "$out" $'\n\nabcd'
+}
+cl_case "Content-Length: 4, 4" 'Content-Length: 4, 4\r\n'
+cl_case "Content-Length twice, equal" 'Content-Length: 4\r\nContent-Length: 4\r\n'
+cl_case "Content-Length: 0004" 'Content-Length: 0004\r\n'
+cl_case "Content-Length: 04, 4 and 004 again" 'Content-Length: 04, 4\r\ncontent-length: 004\r\n'
+out=$(tls_req "$AP" www.example.com 'POST /raw/cl HTTP/1.1\r\nHost: www.example.com\r\nContent-Length: 4, 5\r\n\r\nabcd')
+check_eq "different Content-Length copies: refused at the edge (400)" "HTTP/1.1 400 Bad Request" "$(first "$out")"
+check_contains "... as an invalid Content-Length" "$(hdr "$out" X-Edgesim-Error)" "invalid Content-Length"
+out=$(tls_req "$AP" www.example.com 'POST /raw/chunk HTTP/1.1\r\nHost: www.example.com\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n0004\r\nabcd\r\n0\r\n\r\n')
+check_contains "a chunked body with a zero-padded size within 16 digits goes on" "$out" $'\n\n0004\nabcd\n0'
+out=$(tls_req "$AP" www.example.com 'POST /raw/chunk HTTP/1.1\r\nHost: www.example.com\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n8000000000000000\r\nabcd\r\n0\r\n\r\n')
+check_eq "a chunk size of 2^63 (negative to a signed parser): 400" "HTTP/1.1 400 Bad Request" "$(first "$out")"
+out=$(tls_req "$AP" www.example.com 'POST /raw/chunk HTTP/1.1\r\nHost: www.example.com\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n00000000000000004\r\nabcd\r\n0\r\n\r\n')
+check_eq "a chunk size of 17 digits: 400" "HTTP/1.1 400 Bad Request" "$(first "$out")"
 
 check_alive "at the end"
 es_stop

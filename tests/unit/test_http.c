@@ -684,7 +684,15 @@ static const struct chunk_case chunk_cases[] = {
 	  14 },
 	{ "16 hex digits", "0000000000000001\r\nx\r\n0\r\n\r\n", HTTP_CHUNKED_DONE,
 	  26 },
-	{ "unfinished data", "ffffffffffffffff\r\nabc", HTTP_CHUNKED_MORE, 0 },
+	{ "unfinished data", "7fffffffffffffff\r\nabc", HTTP_CHUNKED_MORE, 0 },
+	{ "the largest size: 2^63 - 1", "7FFFFFFFFFFFFFFF\r\n",
+	  HTTP_CHUNKED_MORE, 0 },
+	{ "a size of 2^63 (negative as int64)", "8000000000000000\r\nabc",
+	  HTTP_CHUNKED_ERROR, 0 },
+	{ "a size of 2^64 - 1", "ffffffffffffffff\r\nabc", HTTP_CHUNKED_ERROR,
+	  0 },
+	{ "2^63 after leading zeros", "08000000000000000\r\n",
+	  HTTP_CHUNKED_ERROR, 0 },
 	{ "unfinished trailers", "0\r\nX: y\r\n", HTTP_CHUNKED_MORE, 0 },
 	{ "bad hex", "g\r\n", HTTP_CHUNKED_ERROR, 0 },
 	{ "empty size", "\r\n", HTTP_CHUNKED_ERROR, 0 },
@@ -876,13 +884,13 @@ test_chunked_huge_chunk(void **state)
 
 	(void)state;
 	http_chunked_init(&c);
-	assert_int_equal(http_chunked_scan(&c, "FFFFFFFFFFFFFFFF\r\n", 18, &used),
+	assert_int_equal(http_chunked_scan(&c, "7FFFFFFFFFFFFFFF\r\n", 18, &used),
 	    HTTP_CHUNKED_MORE);
-	assert_true(c.remaining == UINT64_MAX);
+	assert_true(c.remaining == (uint64_t)INT64_MAX);
 	for (i = 0; i < 16; i++)
 		assert_int_equal(http_chunked_scan(&c, data, sizeof(data),
 		    &used), HTTP_CHUNKED_MORE);
-	assert_true(c.remaining == UINT64_MAX - 16 * sizeof(data));
+	assert_true(c.remaining == (uint64_t)INT64_MAX - 16 * sizeof(data));
 	assert_int_equal(c.state, HTTP_CHUNK_DATA);
 }
 
