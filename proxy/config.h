@@ -233,6 +233,8 @@ struct conf_forward_proxy {
 	size_t n_allow_ports;
 	struct strlist hosts;   /* names it also serves (wildcards allowed) */
 	enum staging staging;
+	int64_t idle_timeout_ms;        /* tunnels, requests, between requests */
+	int64_t read_timeout_ms;        /* a destination's silence, relaying */
 };
 
 struct conf_origin {

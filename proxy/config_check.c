@@ -682,8 +682,9 @@ check_forward_proxy(struct parse_state *st)
 				    fp->listen_text, cfg->edges[i]->sec.name,
 				    e->line);
 		}
-	/* Ports CONNECT may use: as written, else 443 and the edges'. */
-	fp->allow_ports = xcalloc(fp->allow_ports_text.n + cfg->n_edges * 4 + 1,
+	/* Ports a client may name: as written, else 80, 443 and the
+	 * edges'. */
+	fp->allow_ports = xcalloc(fp->allow_ports_text.n + cfg->n_edges * 4 + 2,
 	    sizeof(int));
 	for (size_t i = 0; i < fp->allow_ports_text.n; i++) {
 		int64_t v;
@@ -695,7 +696,8 @@ check_forward_proxy(struct parse_state *st)
 			fp->allow_ports[fp->n_allow_ports++] = (int)v;
 	}
 	if (fp->allow_ports_text.n == 0) {
-		size_t cap = cfg->n_edges * 4 + 1;
+		size_t cap = cfg->n_edges * 4 + 2;
+		fp->allow_ports[fp->n_allow_ports++] = 80;
 		fp->allow_ports[fp->n_allow_ports++] = 443;
 		for (size_t i = 0; i < cfg->n_edges; i++)
 			for (size_t j = 0; j < cfg->edges[i]->n_listen &&

@@ -305,8 +305,20 @@ const struct conf_key conf_keys[] = {
 	  "is never an open proxy unless told so." },
 	{ CONF_SEC_FORWARD_PROXY, "allow_ports", CONF_T_WORDS,
 	  F(allow_ports_text), 0, 0, NULL, NULL, 0,
-	  "Ports CONNECT may ask for. Default: 443 and the ports of the "
-	  "config's edges." },
+	  "Ports a client may ask for, on every way in: CONNECT, an "
+	  "absolute URI (`http://name:PORT/`, port 80 when none is written), "
+	  "and every later request on the same connection. Default: 80, 443 "
+	  "and the ports of the config's edges." },
+	{ CONF_SEC_FORWARD_PROXY, "idle_timeout", CONF_T_DURATION,
+	  F(idle_timeout_ms), 100, MS_DAY, NULL, "2m", 0,
+	  "A CONNECT tunnel, or a relayed request, in which no byte moved "
+	  "either way for this long is closed; also how long a client "
+	  "connection may wait between requests." },
+	{ CONF_SEC_FORWARD_PROXY, "read_timeout", CONF_T_DURATION,
+	  F(read_timeout_ms), 100, MS_DAY, NULL, "30s", 0,
+	  "How long the destination of a relayed (absolute-URI) request may "
+	  "be silent: for the response head once the request is sent (504 "
+	  "ERR_READ_TIMEOUT), and between bytes of the response." },
 	{ CONF_SEC_FORWARD_PROXY, "hosts", CONF_T_WORDS, F(hosts), 0, 0, NULL,
 	  NULL, 0,
 	  "More names the proxy serves (`*.example.com` allowed), resolved by "

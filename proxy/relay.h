@@ -7,7 +7,10 @@
 
 #include <stdint.h>
 
+#include "http.h"
+
 struct bufferevent;
+struct evbuffer;
 
 #define RELAY_HIGH_WATER (256 * 1024)
 
@@ -15,6 +18,17 @@ struct bufferevent;
  * dst holds RELAY_HIGH_WATER bytes or more (the owner re-enables reading
  * from its write callback, once dst drained to its low-water mark). */
 void relay_pipe(struct bufferevent *src, struct bufferevent *dst,
+    int64_t *count);
+
+/*
+ * Move the next part of a message body from src to dst, by its framing:
+ * kind, the bytes left of a Content-Length (*left), the chunked scanner's
+ * state (ch); *count counts what moved. Bytes after the body stay in src
+ * (the next message). Returns 1 when the body is complete, 0 when more is
+ * to come (always 0 for HTTP_BODY_UNTIL_CLOSE), -1 on bad chunked framing.
+ */
+int relay_framed(struct evbuffer *src, struct evbuffer *dst,
+    enum http_body kind, int64_t *left, struct http_chunked *ch,
     int64_t *count);
 
 #endif

@@ -28,6 +28,9 @@ runtime_free(struct runtime *rt)
 		free(rt->origins[i].root_real);
 	}
 	free(rt->origins);
+	sni_table_free(&rt->all_hosts);
+	sni_table_free(&rt->resolve_names);
+	sni_table_free(&rt->fproxy_hosts);
 	config_free(cfg);
 	free(rt);
 }
@@ -63,6 +66,22 @@ runtime_build(struct config *cfg, uint64_t generation, struct es_err *err)
 			or->root_real = xstrdup(buf);
 		}
 	}
+
+	sni_table_init(&rt->all_hosts);
+	sni_table_init(&rt->resolve_names);
+	sni_table_init(&rt->fproxy_hosts);
+	for (size_t i = 0; i < cfg->n_hosts; i++) {
+		struct conf_host *h = cfg->hosts[i];
+		sni_table_add(&rt->all_hosts, h->sec.name, false, h);
+		for (size_t a = 0; a < h->aliases.n; a++)
+			sni_table_add(&rt->all_hosts, h->aliases.v[a], true, h);
+	}
+	for (size_t i = 0; i < cfg->n_resolve; i++)
+		sni_table_add(&rt->resolve_names, cfg->resolve[i].name, false,
+		    &cfg->resolve[i]);
+	for (size_t i = 0; i < cfg->fproxy.hosts.n; i++)
+		sni_table_add(&rt->fproxy_hosts, cfg->fproxy.hosts.v[i], false,
+		    cfg);
 
 	rt->edges = xcalloc(cfg->n_edges, sizeof(*rt->edges));
 	for (size_t i = 0; i < cfg->n_edges; i++) {
