@@ -341,6 +341,10 @@ const struct conf_resolve *config_find_resolve(const struct config *cfg,
 int config_select_edges(struct config *cfg, const struct strlist *names,
     struct es_err *err);
 
+/* Whether a listen address (an IP literal) reaches loopback only:
+ * 127.0.0.0/8, ::1, ::ffff:127.x.y.z. */
+bool config_listen_loopback(const char *host);
+
 const char *config_persona_name(enum persona p);
 const char *config_verify_name(enum verify_mode v);
 const char *config_tls_version_name(int64_t v);

@@ -174,6 +174,43 @@ listen_host_ok(const char *host)
 	    inet_pton(AF_INET6, host, buf) == 1;
 }
 
+/*
+ * Whether a listen address is loopback only: 127.0.0.0/8, ::1, or
+ * ::ffff:127.x.y.z. 0.0.0.0 and :: bind every interface; any other address
+ * is reachable from some network.
+ */
+bool
+config_listen_loopback(const char *host)
+{
+	unsigned char a[16];
+
+	if (inet_pton(AF_INET, host, a) == 1)
+		return a[0] == 127;
+	if (inet_pton(AF_INET6, host, a) != 1)
+		return false;
+	static const unsigned char mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	    0xff, 0xff };
+	static const unsigned char one[16] = { [15] = 1 };
+	return memcmp(a, one, 16) == 0 ||
+	    (memcmp(a, mapped, 12) == 0 && a[12] == 127);
+}
+
+/* A listener others can reach is allowed (a lab on a LAN), but never
+ * silently: `edgesim check` and the start of `run` say so. */
+static void
+warn_exposed(struct parse_state *st, const struct conf_listen *l,
+    const char *label, const char *what)
+{
+	if (config_listen_loopback(l->host))
+		return;
+	bool any = strcmp(l->host, "0.0.0.0") == 0 || strcmp(l->host, "::") == 0;
+	WARN(st, l->line, "%s listen: %s binds %s, not only loopback: anyone "
+	    "who can reach this machine can use %s (listen = 127.0.0.1:%d "
+	    "keeps it to this machine)", label, l->text, any ?
+	    "every interface" : "an address other machines can reach", what,
+	    l->port);
+}
+
 static void
 check_global(struct parse_state *st)
 {
@@ -235,6 +272,7 @@ check_edges(struct parse_state *st)
 						    o->sec.name, o->listen[b].line);
 				}
 			}
+			warn_exposed(st, l, label, "the edge");
 			e->n_listen++;
 		}
 		if (e->min_tls > e->max_tls)
@@ -673,6 +711,9 @@ check_forward_proxy(struct parse_state *st)
 	else if (!listen_host_ok(l->host))
 		ERR(st, line, "[forward_proxy] listen: '%s' is not an IP address",
 		    l->host);
+	else
+		warn_exposed(st, l, "[forward_proxy]", "the proxy, and through it "
+		    "every name it allows");
 	for (size_t i = 0; i < cfg->n_edges; i++)
 		for (size_t j = 0; j < cfg->edges[i]->n_listen; j++) {
 			const struct conf_listen *e = &cfg->edges[i]->listen[j];
