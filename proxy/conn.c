@@ -35,7 +35,13 @@ static void close_when_quiet(struct conn *c);
 void
 conn_set_timer(struct conn *c, int64_t ms)
 {
-	c->deadline_ms = clock_mono_ms() + ms;
+	deadline_set(&c->w->deadlines, &c->deadline, clock_mono_ms(), ms);
+}
+
+void
+conn_clear_timer(struct conn *c)
+{
+	deadline_cancel(&c->w->deadlines, &c->deadline);
 }
 
 /*
@@ -195,7 +201,7 @@ conn_close(struct conn *c, const char *msg)
 		log_str(&rec, "reason", msg);
 		log_end(&rec);
 	}
-	c->deadline_ms = 0;
+	conn_clear_timer(c);
 	/* Cancels a set-up in progress: its callbacks will not come. */
 	if (c->up_pending) {
 		upstream_free(c->up_pending);
@@ -610,7 +616,7 @@ read_head(struct conn *c)
 		return conn_respond_error(c, ES_ERR_BAD_REQUEST, http_result_status(pr),
 		    http_result_str(pr), http_result_str(pr), true);
 	}
-	c->deadline_ms = 0;
+	conn_clear_timer(c);
 	/* One authority, one host, one normalised path: route.c decides,
 	 * and the request is made to say that one authority (its Host)
 	 * before anything is copied or forwarded from it. */
@@ -833,7 +839,7 @@ handshake_done(struct conn *c)
 	struct timeval tv;
 	int64_t ms = conn_glob(c)->idle_timeout_ms;
 
-	c->deadline_ms = 0;
+	conn_clear_timer(c);
 	SSL *ssl = bufferevent_openssl_get_ssl(c->bev);
 	if (ssl)
 		BIO_set_callback_ex(SSL_get_rbio(ssl), NULL);
@@ -1002,9 +1008,11 @@ close_when_quiet(struct conn *c)
 	c->close_after = true;
 	if (c->state == CONN_READ_HEAD &&
 	    evbuffer_get_length(bufferevent_get_input(c->bev)) == 0) {
-		int64_t grace = clock_mono_ms() + CONN_CLOSE_GRACE_MS;
-		if (c->deadline_ms == 0 || c->deadline_ms > grace)
-			c->deadline_ms = grace;
+		int64_t now = clock_mono_ms();
+		if (c->deadline.at == 0 ||
+		    c->deadline.at > now + CONN_CLOSE_GRACE_MS)
+			deadline_set(&c->w->deadlines, &c->deadline, now,
+			    CONN_CLOSE_GRACE_MS);
 	}
 }
 
@@ -1089,16 +1097,19 @@ conn_runtime(const struct conn *c)
 	return c->rt;
 }
 
+/*
+ * The deadlines due at now, from the worker's queues (deadline.c): the
+ * cost is the number of durations in use plus the deadlines that expire,
+ * whatever the number of idle connections.
+ */
 void
 conn_sweep(struct worker *w, int64_t now)
 {
-	struct conn *c, *next;
+	struct deadline *t;
 
-	for (c = TAILQ_FIRST(&w->conns); c; c = next) {
-		next = TAILQ_NEXT(c, link);
-		if (c->deadline_ms && now >= c->deadline_ms) {
-			c->deadline_ms = 0;
-			conn_timeout(c);        /* may close c, never next */
-		}
+	while ((t = deadline_due(&w->deadlines, now)) != NULL) {
+		struct conn *c = (struct conn *)((char *)t -
+		    offsetof(struct conn, deadline));
+		conn_timeout(c);        /* may close c, or arm it again */
 	}
 }

@@ -23,6 +23,7 @@
 
 #include "builtin.h"
 #include "conn.h"
+#include "deadline.h"
 #include "errors.h"
 #include "http.h"
 #include "runtime.h"
@@ -99,7 +100,8 @@ struct conn {
 	char first_bytes[8];            /* what the viewer sent first */
 	size_t n_first;
 	enum conn_state state;
-	int64_t deadline_ms;            /* monotonic; 0: no timer (worker.c) */
+	struct deadline deadline;       /* the one timer; at 0: none
+	                                   (deadline.c, the worker's queues) */
 	bool timer_is_idle;             /* waiting between requests */
 	int64_t t_accept;
 	uint64_t n_requests;
@@ -128,8 +130,10 @@ struct conn {
 /* The SNI the viewer sent, or NULL when none. */
 const char *conn_sni(struct conn *c);
 
-/* Shared with tunnel.c: the connection's one timer, in ms from now. */
+/* Shared with tunnel.c: the connection's one timer, in ms from now;
+ * and no timer. */
 void conn_set_timer(struct conn *c, int64_t ms);
+void conn_clear_timer(struct conn *c);
 /* Make bev read again now if OpenSSL holds records read ahead (conn.c
  * says why); for tunnel.c too. */
 void conn_kick_read(struct bufferevent *bev);

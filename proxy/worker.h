@@ -17,6 +17,7 @@
 #include <sys/queue.h>
 
 #include "conn.h"
+#include "deadline.h"
 #include "http.h"
 #include "path.h"
 #include "runtime.h"
@@ -71,7 +72,8 @@ struct worker {
 	struct http_request scratch_req;
 	struct http_response scratch_res;
 	struct path_buf path_buf;       /* normalised paths (route_decide) */
-	struct event *sweep;            /* the connections' deadlines */
+	struct event *sweep;            /* checks the deadlines' queues */
+	struct deadlines deadlines;     /* the connections' timers */
 	struct conn_req *req_free;      /* request states to reuse */
 	size_t n_req_free;
 };
