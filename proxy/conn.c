@@ -23,6 +23,7 @@
 #include "authority.h"
 #include "log.h"
 #include "persona.h"
+#include "relay.h"
 #include "resolve.h"
 #include "route.h"
 #include "worker.h"
@@ -600,10 +601,18 @@ read_head(struct conn *c)
 		conn_set_timer(c, conn_glob(c)->header_timeout_ms);
 	}
 	size_t n = len < max ? len : max;
+	/* Parse when it is worth it, not on every read: a head trickling in
+	 * a byte at a time is scanned once, not parsed from byte 0 each time
+	 * (http.h, struct http_head_scan). */
+	if (!relay_head_ready(&c->hscan, in, n, max))
+		return CONN_STEP_WAIT;
 	const char *buf = (const char *)evbuffer_pullup(in, (ev_ssize_t)n);
 	enum http_result pr = http_parse_request(buf, n, max, req, &head_len);
-	if (pr == HTTP_INCOMPLETE)
+	if (pr == HTTP_INCOMPLETE) {
+		http_head_scan_parsed(&c->hscan, n);
 		return CONN_STEP_WAIT;
+	}
+	http_head_scan_init(&c->hscan);         /* this head is consumed */
 
 	new_request(c);
 	struct conn_req *r = c->req;
@@ -1044,6 +1053,7 @@ conn_accept(struct worker *w, struct edge_rt *edge, int fd,
 	c->edge = edge;
 	c->fd = fd;
 	c->t_accept = clock_mono_ms();
+	http_head_scan_init(&c->hscan);
 	resolve_addr_text(sa, c->peer, sizeof(c->peer));
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	TAILQ_INSERT_TAIL(&w->conns, c, link);

@@ -100,6 +100,7 @@ struct conn {
 	char first_bytes[8];            /* what the viewer sent first */
 	size_t n_first;
 	enum conn_state state;
+	struct http_head_scan hscan;    /* the head arriving (read_head) */
 	struct deadline deadline;       /* the one timer; at 0: none
 	                                   (deadline.c, the worker's queues) */
 	bool timer_is_idle;             /* waiting between requests */

@@ -681,10 +681,15 @@ read_head(struct fpconn *f)
 		fp_arm(f, f->rt->cfg->global.header_timeout_ms);
 	}
 	size_t n = len < max ? len : max;
+	if (!relay_head_ready(&f->hscan, in, n, max))
+		return;         /* scanned, not parsed from byte 0 (http.h) */
 	const char *buf = (const char *)evbuffer_pullup(in, (ev_ssize_t)n);
 	enum http_result pr = http_parse_request(buf, n, max, req, &head_len);
-	if (pr == HTTP_INCOMPLETE)
+	if (pr == HTTP_INCOMPLETE) {
+		http_head_scan_parsed(&f->hscan, n);
 		return;
+	}
+	http_head_scan_init(&f->hscan);         /* this head is consumed */
 	evtimer_del(&f->timer);
 	if (pr != HTTP_OK) {
 		snprintf(f->target, sizeof(f->target), "%.*s",
@@ -910,6 +915,7 @@ forward_proxy_accept(struct worker *w, int fd, const struct sockaddr *sa)
 	f->w = w;
 	f->rt = runtime_ref(w->rt);
 	f->fd = fd;
+	http_head_scan_init(&f->hscan);
 	fp_new_request(f);
 	resolve_addr_text(sa, f->client, sizeof(f->client));
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));

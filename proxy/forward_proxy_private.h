@@ -64,6 +64,7 @@ struct fpconn {
 	struct bufferevent *up;         /* the destination */
 	int fd;
 	enum fp_state state;
+	struct http_head_scan hscan;    /* the head arriving (read_head) */
 	struct event timer;             /* header, idle or linger (fp_timeout) */
 	bool timer_idle;                /* the timer watches idleness */
 	int64_t last_active;            /* ms: a byte moved, either way */

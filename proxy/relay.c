@@ -67,3 +67,28 @@ relay_framed(struct evbuffer *src, struct evbuffer *dst, enum http_body kind,
 	}
 	return 0;
 }
+
+bool
+relay_head_ready(struct http_head_scan *scan, struct evbuffer *src, size_t n,
+    size_t max_head)
+{
+	while (scan->scanned < n && !scan->found) {
+		struct evbuffer_ptr at;
+		struct evbuffer_iovec v[8];
+		if (evbuffer_ptr_set(src, &at, scan->scanned,
+		    EVBUFFER_PTR_SET) < 0)
+			break;
+		int nv = evbuffer_peek(src, (ev_ssize_t)(n - scan->scanned), &at,
+		    v, 8);
+		if (nv <= 0)
+			break;
+		for (int i = 0; i < nv && i < 8 && !scan->found &&
+		    scan->scanned < n; i++) {
+			size_t len = v[i].iov_len;
+			if (len > n - scan->scanned)
+				len = n - scan->scanned;
+			http_head_scan_feed(scan, v[i].iov_base, len);
+		}
+	}
+	return http_head_scan_ready(scan, n, max_head);
+}

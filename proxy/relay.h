@@ -5,6 +5,8 @@
 #ifndef EDGESIM_RELAY_H
 #define EDGESIM_RELAY_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "http.h"
@@ -30,5 +32,14 @@ void relay_pipe(struct bufferevent *src, struct bufferevent *dst,
 int relay_framed(struct evbuffer *src, struct evbuffer *dst,
     enum http_body kind, int64_t *left, struct http_chunked *ch,
     int64_t *count);
+
+/*
+ * Whether the head waiting at the start of src (n bytes of it considered:
+ * what is there, up to max_head) is worth parsing now: the bytes not fed
+ * yet go through the scanner (each byte once), then http_head_scan_ready
+ * decides. The head's bytes are read where they lie: no pullup.
+ */
+bool relay_head_ready(struct http_head_scan *scan, struct evbuffer *src,
+    size_t n, size_t max_head);
 
 #endif
