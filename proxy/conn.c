@@ -526,7 +526,8 @@ start_builtin(struct conn *c, const struct http_request *req)
 		echo_begin(&r->echo, req, &v);
 		r->builtin_echo = true;
 	} else {
-		static_respond(r->origin->root_real, req, &r->builtin);
+		static_respond(r->origin->root_real, req, &r->builtin,
+		    c->w->static_cache);
 	}
 	if (req->expect_continue && r->body != HTTP_BODY_NONE)
 		conn_add_s(bufferevent_get_output(c->bev),

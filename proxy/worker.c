@@ -345,6 +345,7 @@ worker_init(struct worker *w, int index, int n_workers,
 	TAILQ_INIT(&w->conns);
 	TAILQ_INIT(&w->fpconns);
 	deadlines_init(&w->deadlines);
+	w->static_cache = static_cache_new();
 	w->next_id = ((uint64_t)index << 56) | ((uint64_t)getpid() << 24);
 	w->dns = evdns_base_new(base, 0);
 	const char *ns = rt->cfg->global.nameserver;
@@ -470,6 +471,7 @@ worker_free(struct worker *w)
 	conn_free_spares(w);
 	path_buf_free(&w->path_buf);
 	deadlines_free(&w->deadlines);
+	static_cache_free(w->static_cache);
 	if (w->dns)
 		evdns_base_free(w->dns, 1);
 	runtime_unref(w->rt);

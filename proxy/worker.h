@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <sys/queue.h>
 
+#include "builtin.h"
 #include "conn.h"
 #include "deadline.h"
 #include "http.h"
@@ -72,6 +73,7 @@ struct worker {
 	struct http_request scratch_req;
 	struct http_response scratch_res;
 	struct path_buf path_buf;       /* normalised paths (route_decide) */
+	struct static_cache *static_cache;      /* what static origins read */
 	struct event *sweep;            /* checks the deadlines' queues */
 	struct deadlines deadlines;     /* the connections' timers */
 	struct conn_req *req_free;      /* request states to reuse */
