@@ -39,11 +39,15 @@ struct runtime *
 runtime_build(struct config *cfg, uint64_t generation, struct es_err *err)
 {
 	struct runtime *rt = xcalloc(1, sizeof(*rt));
+	struct certs_loaded *loaded = NULL;
 
 	atomic_init(&rt->refs, 1);
 	rt->generation = generation;
 	rt->cfg = cfg;
-	if (certs_ensure_all(cfg, false, NULL, err) < 0)
+	/* Every lab certificate checked (or issued) in one opening of the
+	 * PKI, and kept parsed for the edges below. */
+	loaded = certs_loaded_new();
+	if (certs_ensure_all(cfg, false, NULL, loaded, err) < 0)
 		goto fail;
 
 	rt->origins = xcalloc(cfg->n_origins, sizeof(*rt->origins));
@@ -97,11 +101,14 @@ runtime_build(struct config *cfg, uint64_t generation, struct es_err *err)
 		}
 		persona_id_init(&er->id, e->persona, e->sec.name,
 		    e->n_listen ? e->listen[0].host : NULL);
-		if (!e->disabled && tls_server_init(&er->tls, cfg, e, err) < 0)
+		if (!e->disabled && tls_server_init(&er->tls, cfg, e, loaded,
+		    err) < 0)
 			goto fail;
 	}
+	certs_loaded_free(loaded);
 	return rt;
 fail:
+	certs_loaded_free(loaded);
 	runtime_free(rt);
 	return NULL;
 }
