@@ -98,7 +98,7 @@ unit: $(UNIT_BINS)
 # origins) and the replay of the fuzz corpora under this build.
 TOOLS := $(BUILD)/tests/freeport $(BUILD)/tests/badorigin $(BUILD)/tests/dnsd \
          $(BUILD)/tests/blackhole $(BUILD)/tests/idleconns \
-         $(BUILD)/tests/replay_http
+         $(BUILD)/tests/headtrickle $(BUILD)/tests/replay_http
 $(BUILD)/tests/freeport: tests/tools/freeport.c | $(BUILD)/tests
 	$(CC) $(CFLAGS_ALL) -o $@ $<
 $(BUILD)/tests/badorigin: tests/tools/badorigin.c | $(BUILD)/tests
@@ -110,10 +110,14 @@ $(BUILD)/tests/blackhole: tests/tools/blackhole.c | $(BUILD)/tests
 # TLS load clients of scripts/bench (make bench): many idle connections,
 # and a full handshake per request.
 BENCH_TOOLS := $(BUILD)/tests/freeport $(BUILD)/tests/idleconns \
-               $(BUILD)/tests/newconns
+               $(BUILD)/tests/newconns $(BUILD)/tests/headtrickle
 $(BUILD)/tests/idleconns: tests/tools/idleconns.c | $(BUILD)/tests
 	$(CC) $(CFLAGS_ALL) -o $@ $< $(LDLIBS_ALL)
 $(BUILD)/tests/newconns: tests/tools/newconns.c | $(BUILD)/tests
+	$(CC) $(CFLAGS_ALL) -o $@ $< $(LDLIBS_ALL)
+# A request head (or body) in TLS records of a chosen size (scripts/bench
+# e3, and the trickled-head test).
+$(BUILD)/tests/headtrickle: tests/tools/headtrickle.c | $(BUILD)/tests
 	$(CC) $(CFLAGS_ALL) -o $@ $< $(LDLIBS_ALL)
 $(BUILD)/tests/replay_http: tests/fuzz/replay.c tests/fuzz/fuzz_http.c \
     $(BUILD)/obj/http.o $(BUILD)/obj/util.o | $(BUILD)/tests

@@ -189,6 +189,17 @@ check_eq "a chunk size of 2^63 (negative to a signed parser): 400" "HTTP/1.1 400
 out=$(tls_req "$AP" www.example.com 'POST /raw/chunk HTTP/1.1\r\nHost: www.example.com\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n00000000000000004\r\nabcd\r\n0\r\n\r\n')
 check_eq "a chunk size of 17 digits: 400" "HTTP/1.1 400 Bad Request" "$(first "$out")"
 
+# --- a head that trickles in, one byte per TLS record ------------------------
+out=$("$EDGESIM_TOOLS/headtrickle" -n 1 -b 12000 -r 1 --sni static.example.com \
+    --path /a.txt "127.0.0.1:$CP")
+check_contains "a 12,000-byte head sent one byte per TLS record is answered" "$out" "ok=1 errors=0 status=200"
+out=$("$EDGESIM_TOOLS/headtrickle" -n 1 -b 20000 -r 7 --sni static.example.com \
+    --path /a.txt "127.0.0.1:$CP")
+check_contains "... and one over max_header_size (16k), 7 bytes per record, gets 431" "$out" "status=431"
+out=$("$EDGESIM_TOOLS/headtrickle" -n 1 -b 9000 -r 1 --body --sni static.example.com \
+    --path /a.txt "127.0.0.1:$CP")
+check_contains "a body one byte per record reaches the static origin (405: it serves GET)" "$out" "status=405"
+
 check_alive "at the end"
 es_stop
 check_eq "SIGTERM: exit status 0" 0 "$ES_STATUS"
