@@ -52,6 +52,7 @@ deps_sni        := sni util
 deps_route      := route util path authority sni http
 deps_path       := path util
 deps_deadline   := deadline util
+deps_relay      := relay http util
 deps_authority  := authority sni http util
 deps_http       := http util
 deps_config     := config config_check config_keys sni pin util certinfo pki

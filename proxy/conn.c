@@ -216,6 +216,7 @@ conn_close(struct conn *c, const char *msg)
 		evbuffer_free(c->fwd);
 		c->fwd = NULL;
 	}
+	relay_head_free(&c->head);
 	req_release(c);
 	if (c->bev) {
 		bufferevent_free(c->bev);
@@ -601,19 +602,18 @@ read_head(struct conn *c)
 		c->timer_is_idle = false;
 		conn_set_timer(c, conn_glob(c)->header_timeout_ms);
 	}
-	size_t n = len < max ? len : max;
 	/* Parse when it is worth it, not on every read: a head trickling in
-	 * a byte at a time is scanned once, not parsed from byte 0 each time
-	 * (http.h, struct http_head_scan). */
-	if (!relay_head_ready(&c->hscan, in, n, max))
+	 * a byte at a time is collected and scanned once, not parsed from
+	 * byte 0 each time (relay.h, struct relay_head). */
+	const char *buf;
+	size_t n;
+	if (!relay_head_take(&c->head, in, max, &buf, &n))
 		return CONN_STEP_WAIT;
-	const char *buf = (const char *)evbuffer_pullup(in, (ev_ssize_t)n);
 	enum http_result pr = http_parse_request(buf, n, max, req, &head_len);
 	if (pr == HTTP_INCOMPLETE) {
-		http_head_scan_parsed(&c->hscan, n);
+		relay_head_incomplete(&c->head, in, n);
 		return CONN_STEP_WAIT;
 	}
-	http_head_scan_init(&c->hscan);         /* this head is consumed */
 
 	new_request(c);
 	struct conn_req *r = c->req;
@@ -646,13 +646,13 @@ read_head(struct conn *c)
 	http_chunked_init(&r->chunked);
 
 	if (conn_origin_via_hops(req) >= CONN_MAX_HOPS) {
-		evbuffer_drain(in, head_len);
+		relay_head_done(&c->head, in, head_len);
 		return conn_respond_error(c, ES_ERR_LOOP_DETECTED, 0, NULL,
 		    "the request already passed through 10 proxies (Via); "
 		    "a chain loops back on itself", true);
 	}
 	if (d.result != AUTHORITY_OK) {
-		evbuffer_drain(in, head_len);
+		relay_head_done(&c->head, in, head_len);
 		return conn_respond_error(c, ES_ERR_BAD_REQUEST, 400,
 		    authority_result_str(d.result),
 		    authority_result_str(d.result), true);
@@ -663,7 +663,7 @@ read_head(struct conn *c)
 		snprintf(dt, sizeof(dt), "Host '%.*s' is not a host or alias of "
 		    "[edge %s]", (int)(hv.n < 200 ? hv.n : 200), hv.p ? hv.p : "",
 		    c->edge->conf->sec.name);
-		evbuffer_drain(in, head_len);
+		relay_head_done(&c->head, in, head_len);
 		return conn_respond_error(c, ES_ERR_HOST_NOT_SERVED, 0, NULL, dt,
 		    req->body != HTTP_BODY_NONE);
 	}
@@ -679,11 +679,11 @@ read_head(struct conn *c)
 	 * (an error page, the next pipelined request) never sees it again. */
 	if (o->type != ORIGIN_TYPE_PROXY) {
 		start_builtin(c, req);
-		evbuffer_drain(in, head_len);
+		relay_head_done(&c->head, in, head_len);
 		return CONN_STEP_AGAIN;
 	}
 	conn_origin_build_head(c, req);
-	evbuffer_drain(in, head_len);
+	relay_head_done(&c->head, in, head_len);
 	return conn_origin_start(c);
 }
 
@@ -974,7 +974,8 @@ conn_timeout(struct conn *c)
 			return;
 		}
 		if (c->timer_is_idle ||
-		    evbuffer_get_length(bufferevent_get_input(c->bev)) == 0) {
+		    (evbuffer_get_length(bufferevent_get_input(c->bev)) == 0 &&
+		    !relay_head_started(&c->head))) {
 			conn_close(c, NULL);    /* idle keep-alive: quietly */
 			return;
 		}
@@ -1017,7 +1018,8 @@ close_when_quiet(struct conn *c)
 {
 	c->close_after = true;
 	if (c->state == CONN_READ_HEAD &&
-	    evbuffer_get_length(bufferevent_get_input(c->bev)) == 0) {
+	    evbuffer_get_length(bufferevent_get_input(c->bev)) == 0 &&
+	    !relay_head_started(&c->head)) {
 		int64_t now = clock_mono_ms();
 		if (c->deadline.at == 0 ||
 		    c->deadline.at > now + CONN_CLOSE_GRACE_MS)
@@ -1054,7 +1056,7 @@ conn_accept(struct worker *w, struct edge_rt *edge, int fd,
 	c->edge = edge;
 	c->fd = fd;
 	c->t_accept = clock_mono_ms();
-	http_head_scan_init(&c->hscan);
+	relay_head_init(&c->head);
 	resolve_addr_text(sa, c->peer, sizeof(c->peer));
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	TAILQ_INSERT_TAIL(&w->conns, c, link);

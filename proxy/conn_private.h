@@ -26,6 +26,7 @@
 #include "deadline.h"
 #include "errors.h"
 #include "http.h"
+#include "relay.h"
 #include "runtime.h"
 #include "tls_server.h"
 #include "upstream.h"
@@ -100,7 +101,7 @@ struct conn {
 	char first_bytes[8];            /* what the viewer sent first */
 	size_t n_first;
 	enum conn_state state;
-	struct http_head_scan hscan;    /* the head arriving (read_head) */
+	struct relay_head head;         /* a head arriving in pieces (relay.h) */
 	struct deadline deadline;       /* the one timer; at 0: none
 	                                   (deadline.c, the worker's queues) */
 	bool timer_is_idle;             /* waiting between requests */

@@ -150,6 +150,7 @@ forward_proxy_close(struct fpconn *f, const char *why)
 		bufferevent_free(f->bev);
 	if (f->head)
 		evbuffer_free(f->head);
+	relay_head_free(&f->head_in);
 	TAILQ_REMOVE(&f->w->fpconns, f, link);
 	f->w->n_conns--;
 	runtime_unref(f->rt);
@@ -680,16 +681,17 @@ read_head(struct fpconn *f)
 		f->timer_idle = false;
 		fp_arm(f, f->rt->cfg->global.header_timeout_ms);
 	}
-	size_t n = len < max ? len : max;
-	if (!relay_head_ready(&f->hscan, in, n, max))
-		return;         /* scanned, not parsed from byte 0 (http.h) */
-	const char *buf = (const char *)evbuffer_pullup(in, (ev_ssize_t)n);
+	/* Collected and scanned as it arrives, parsed when worth it (not
+	 * from byte 0 on every read: relay.h, struct relay_head). */
+	const char *buf;
+	size_t n;
+	if (!relay_head_take(&f->head_in, in, max, &buf, &n))
+		return;
 	enum http_result pr = http_parse_request(buf, n, max, req, &head_len);
 	if (pr == HTTP_INCOMPLETE) {
-		http_head_scan_parsed(&f->hscan, n);
+		relay_head_incomplete(&f->head_in, in, n);
 		return;
 	}
-	http_head_scan_init(&f->hscan);         /* this head is consumed */
 	evtimer_del(&f->timer);
 	if (pr != HTTP_OK) {
 		snprintf(f->target, sizeof(f->target), "%.*s",
@@ -759,7 +761,7 @@ read_head(struct fpconn *f)
 		authority_apply(req, &a);
 		fp_http_prepare(f, req, &a);
 	}
-	evbuffer_drain(in, head_len);
+	relay_head_done(&f->head_in, in, head_len);
 	bufferevent_disable(f->bev, EV_READ);
 	fp_route(f);
 }
@@ -853,7 +855,8 @@ client_event(struct bufferevent *bev, short what, void *arg)
 		return;
 	}
 	if ((f->state == FP_READ_HEAD && evbuffer_get_length(
-	    bufferevent_get_input(f->bev)) == 0) || f->state == FP_LINGER) {
+	    bufferevent_get_input(f->bev)) == 0 &&
+	    !relay_head_started(&f->head_in)) || f->state == FP_LINGER) {
 		forward_proxy_close(f, NULL);  /* closed without asking anything */
 		return;
 	}
@@ -896,7 +899,8 @@ fp_timeout(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	if (f->state == FP_READ_HEAD) {
-		if (evbuffer_get_length(bufferevent_get_input(f->bev)) == 0) {
+		if (evbuffer_get_length(bufferevent_get_input(f->bev)) == 0 &&
+		    !relay_head_started(&f->head_in)) {
 			forward_proxy_close(f, NULL);
 			return;
 		}
@@ -915,7 +919,7 @@ forward_proxy_accept(struct worker *w, int fd, const struct sockaddr *sa)
 	f->w = w;
 	f->rt = runtime_ref(w->rt);
 	f->fd = fd;
-	http_head_scan_init(&f->hscan);
+	relay_head_init(&f->head_in);
 	fp_new_request(f);
 	resolve_addr_text(sa, f->client, sizeof(f->client));
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));

@@ -27,6 +27,7 @@
 #include "errors.h"
 #include "forward_proxy.h"
 #include "http.h"
+#include "relay.h"
 #include "runtime.h"
 #include "sni.h"
 
@@ -64,7 +65,7 @@ struct fpconn {
 	struct bufferevent *up;         /* the destination */
 	int fd;
 	enum fp_state state;
-	struct http_head_scan hscan;    /* the head arriving (read_head) */
+	struct relay_head head_in;      /* a head arriving in pieces (relay.h) */
 	struct event timer;             /* header, idle or linger (fp_timeout) */
 	bool timer_idle;                /* the timer watches idleness */
 	int64_t last_active;            /* ms: a byte moved, either way */

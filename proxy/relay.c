@@ -7,6 +7,9 @@
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/event.h>
+#include <stdlib.h>
+
+#include "util.h"
 
 void
 relay_pipe(struct bufferevent *src, struct bufferevent *dst, int64_t *count)
@@ -68,27 +71,100 @@ relay_framed(struct evbuffer *src, struct evbuffer *dst, enum http_body kind,
 	return 0;
 }
 
-bool
-relay_head_ready(struct http_head_scan *scan, struct evbuffer *src, size_t n,
-    size_t max_head)
+void
+relay_head_init(struct relay_head *h)
 {
-	while (scan->scanned < n && !scan->found) {
-		struct evbuffer_ptr at;
-		struct evbuffer_iovec v[8];
-		if (evbuffer_ptr_set(src, &at, scan->scanned,
-		    EVBUFFER_PTR_SET) < 0)
-			break;
-		int nv = evbuffer_peek(src, (ev_ssize_t)(n - scan->scanned), &at,
-		    v, 8);
-		if (nv <= 0)
-			break;
-		for (int i = 0; i < nv && i < 8 && !scan->found &&
-		    scan->scanned < n; i++) {
-			size_t len = v[i].iov_len;
-			if (len > n - scan->scanned)
-				len = n - scan->scanned;
-			http_head_scan_feed(scan, v[i].iov_base, len);
-		}
+	h->p = NULL;
+	h->len = h->cap = 0;
+	http_head_scan_init(&h->scan);
+}
+
+void
+relay_head_free(struct relay_head *h)
+{
+	free(h->p);
+	relay_head_init(h);
+}
+
+bool
+relay_head_started(const struct relay_head *h)
+{
+	return h->len > 0;
+}
+
+/* Move up to want bytes from the front of in to the end of h. */
+static void
+collect(struct relay_head *h, struct evbuffer *in, size_t want)
+{
+	if (want == 0)
+		return;
+	if (h->len + want > h->cap) {
+		size_t cap = h->cap ? h->cap : 1024;
+		while (cap < h->len + want)
+			cap *= 2;
+		h->p = xrealloc(h->p, cap);
+		h->cap = (uint32_t)cap;
 	}
-	return http_head_scan_ready(scan, n, max_head);
+	int got = evbuffer_remove(in, h->p + h->len, want);
+	if (got > 0)
+		h->len += (uint32_t)got;
+}
+
+bool
+relay_head_take(struct relay_head *h, struct evbuffer *in, size_t max_head,
+    const char **buf, size_t *n)
+{
+	size_t len = evbuffer_get_length(in);
+
+	if (h->len == 0) {
+		/* Nothing collected: the head is looked at in the input. */
+		size_t k = len < max_head ? len : max_head;
+		if (k == 0)
+			return false;
+		const char *b = (const char *)evbuffer_pullup(in, (ev_ssize_t)k);
+		http_head_scan_feed(&h->scan, b + h->scan.scanned,
+		    k - h->scan.scanned);
+		if (http_head_scan_ready(&h->scan, k, max_head)) {
+			*buf = b;
+			*n = k;
+			return true;
+		}
+		/* Not all there: from now on it is collected here. */
+		collect(h, in, k);
+		return false;
+	}
+	size_t room = max_head > h->len ? max_head - h->len : 0;
+	collect(h, in, len < room ? len : room);
+	while (h->scan.scanned < h->len && !h->scan.found)
+		http_head_scan_feed(&h->scan, h->p + h->scan.scanned,
+		    h->len - h->scan.scanned);
+	if (!http_head_scan_ready(&h->scan, h->len, max_head))
+		return false;
+	*buf = h->p;
+	*n = h->len;
+	return true;
+}
+
+void
+relay_head_incomplete(struct relay_head *h, struct evbuffer *in, size_t n)
+{
+	if (h->len == 0)
+		collect(h, in, n);
+	http_head_scan_parsed(&h->scan, n);
+}
+
+void
+relay_head_done(struct relay_head *h, struct evbuffer *in, size_t head_len)
+{
+	if (h->len == 0) {
+		evbuffer_drain(in, head_len);
+	} else {
+		if (head_len < h->len)
+			evbuffer_prepend(in, h->p + head_len, h->len - head_len);
+		/* An idle connection keeps no buffer. */
+		free(h->p);
+		h->p = NULL;
+		h->len = h->cap = 0;
+	}
+	http_head_scan_init(&h->scan);
 }

@@ -34,12 +34,41 @@ int relay_framed(struct evbuffer *src, struct evbuffer *dst,
     int64_t *count);
 
 /*
- * Whether the head waiting at the start of src (n bytes of it considered:
- * what is there, up to max_head) is worth parsing now: the bytes not fed
- * yet go through the scanner (each byte once), then http_head_scan_ready
- * decides. The head's bytes are read where they lie: no pullup.
+ * A request head on its way in. Most heads arrive whole in one read and
+ * are parsed where they lie, in the input buffer. One that does not is
+ * moved out of it into this buffer as it arrives: a client sending one
+ * byte per TLS record leaves libevent an input of one chain per byte,
+ * which every look at a position would walk from the start (quadratic),
+ * while here each byte is copied once and the head is contiguous. Its
+ * bytes go through struct http_head_scan once each, and the head is
+ * parsed only when that says it is worth it (http.h).
  */
-bool relay_head_ready(struct http_head_scan *scan, struct evbuffer *src,
-    size_t n, size_t max_head);
+struct relay_head {
+	char *p;                        /* NULL: the head is in the input */
+	uint32_t len, cap;
+	struct http_head_scan scan;
+};
+
+void relay_head_init(struct relay_head *h);
+/* Whether a head has begun: bytes of it collected here (the input may
+ * then be empty while a head is half there). */
+bool relay_head_started(const struct relay_head *h);
+/*
+ * The head to parse now, in *buf[0..*n), or false when not worth it yet.
+ * in is the input (up to max_head of it is considered); *buf points into
+ * in (pulled up) or into h.
+ */
+bool relay_head_take(struct relay_head *h, struct evbuffer *in,
+    size_t max_head, const char **buf, size_t *n);
+/* The parse of those n bytes said "incomplete": keep them, wait. */
+void relay_head_incomplete(struct relay_head *h, struct evbuffer *in,
+    size_t n);
+/* The parse is done with head_len bytes of head (pointers into them die
+ * here): they are dropped, what followed them is at the front of in
+ * again, and h is ready for the next head. */
+void relay_head_done(struct relay_head *h, struct evbuffer *in,
+    size_t head_len);
+/* Free what h holds (its connection closes). */
+void relay_head_free(struct relay_head *h);
 
 #endif

@@ -193,9 +193,12 @@ check_eq "a chunk size of 17 digits: 400" "HTTP/1.1 400 Bad Request" "$(first "$
 out=$("$EDGESIM_TOOLS/headtrickle" -n 1 -b 12000 -r 1 --sni static.example.com \
     --path /a.txt "127.0.0.1:$CP")
 check_contains "a 12,000-byte head sent one byte per TLS record is answered" "$out" "ok=1 errors=0 status=200"
-out=$("$EDGESIM_TOOLS/headtrickle" -n 1 -b 20000 -r 7 --sni static.example.com \
-    --path /a.txt "127.0.0.1:$CP")
-check_contains "... and one over max_header_size (16k), 7 bytes per record, gets 431" "$out" "status=431"
+"$EDGESIM_TOOLS/headtrickle" -n 1 -b 20000 -r 7 --sni static.example.com \
+    --path /a.txt "127.0.0.1:$CP" >/dev/null
+# (The client may still be writing when the edge closes: the answer is
+# judged in the edge's record.)
+check_log "... and one over max_header_size (16k), 7 bytes per record, gets 431" \
+    'sni=static\.example\.com method=- .*status=431 code=ERR_BAD_REQUEST sub="request head too large"'
 out=$("$EDGESIM_TOOLS/headtrickle" -n 1 -b 9000 -r 1 --body --sni static.example.com \
     --path /a.txt "127.0.0.1:$CP")
 check_contains "a body one byte per record reaches the static origin (405: it serves GET)" "$out" "status=405"
