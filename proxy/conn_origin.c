@@ -317,10 +317,13 @@ static void
 origin_failed(void *arg, struct upstream *up, const struct upstream_failure *f)
 {
 	struct conn *c = arg;
+	/* f may live in up: keep what it says before up goes. */
+	struct upstream_failure why = *f;
 
 	c->up_pending = NULL;
 	upstream_free(up);
-	conn_after_step(c, conn_respond_error(c, f->code, 0, f->sub, f->detail, false));
+	conn_after_step(c, conn_respond_error(c, why.code, 0, why.sub,
+	    why.detail, false));
 }
 
 /* Ask for an origin connection; CONN_STEP_AGAIN when one was ready at once.
