@@ -112,7 +112,8 @@ static void
 check_str(const char *what, const char *head, struct http_str got,
     const char *want)
 {
-	if (got.n != strlen(want) || memcmp(got.p, want, got.n) != 0)
+	if (got.n != strlen(want) || (got.n > 0 && memcmp(got.p, want,
+	    got.n) != 0))
 		fail_msg("%s of %s: got '%.*s', want '%s'", what, head,
 		    (int)got.n, got.p ? got.p : "", want);
 }
