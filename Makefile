@@ -57,7 +57,11 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 deps_util       := util
 deps_sni        := sni util
-deps_route      := route util
+deps_route      := route util path authority sni http
+deps_path       := path util
+deps_deadline   := deadline util
+deps_relay      := relay http util
+deps_authority  := authority sni http util
 deps_http       := http util
 deps_config     := config config_check config_keys sni pin util certinfo pki
 deps_config_problems := $(deps_config)
@@ -67,11 +71,11 @@ deps_pin        := pin certinfo pki util
 deps_errors     := errors util
 deps_log        := log util
 deps_persona    := persona errors util
-deps_builtin    := builtin http util
+deps_builtin    := builtin http util path
 deps_chain      := chain $(deps_config)
 deps_import     := cli/import cli/import_model cli/import_cloudfront \
                    cli/import_akamai cli/import_ini cli/json_path \
-                   cli/lint cli/lint_report $(deps_config) route errors
+                   cli/lint cli/lint_report $(deps_config) route errors path authority http
 deps_lint       := $(deps_import)
 deps_explain    := cli/explain story errors util
 
@@ -125,7 +129,7 @@ $(BUILD)/tests/replay_%: tests/fuzz/replay.c tests/fuzz/fuzz_%.c \
 # origins) and the replay of the fuzz corpora under this build.
 TOOLS := $(BUILD)/tests/freeport $(BUILD)/tests/badorigin $(BUILD)/tests/dnsd \
          $(BUILD)/tests/blackhole $(BUILD)/tests/idleconns \
-         $(BUILD)/tests/h2attack $(REPLAYS)
+         $(BUILD)/tests/h2attack $(BUILD)/tests/headtrickle $(REPLAYS)
 $(BUILD)/tests/freeport: tests/tools/freeport.c | $(BUILD)/tests
 	$(CC) $(CFLAGS_ALL) -o $@ $<
 $(BUILD)/tests/badorigin: tests/tools/badorigin.c | $(BUILD)/tests
@@ -140,10 +144,14 @@ $(BUILD)/tests/h2attack: tests/tools/h2attack.c | $(BUILD)/tests
 # TLS load clients of scripts/bench (make bench): many idle connections,
 # and a full handshake per request.
 BENCH_TOOLS := $(BUILD)/tests/freeport $(BUILD)/tests/idleconns \
-               $(BUILD)/tests/newconns
+               $(BUILD)/tests/newconns $(BUILD)/tests/headtrickle
 $(BUILD)/tests/idleconns: tests/tools/idleconns.c | $(BUILD)/tests
 	$(CC) $(CFLAGS_ALL) -o $@ $< $(LDLIBS_ALL)
 $(BUILD)/tests/newconns: tests/tools/newconns.c | $(BUILD)/tests
+	$(CC) $(CFLAGS_ALL) -o $@ $< $(LDLIBS_ALL)
+# A request head (or body) in TLS records of a chosen size (scripts/bench
+# e3, and the trickled-head test).
+$(BUILD)/tests/headtrickle: tests/tools/headtrickle.c | $(BUILD)/tests
 	$(CC) $(CFLAGS_ALL) -o $@ $< $(LDLIBS_ALL)
 
 # The browser tests (tests/browser, puppeteer-core: the dashboard, and h2

@@ -46,10 +46,12 @@ served_free(void)
 	n_served = 0;
 }
 
+/* A certificate served: the default context's, or a host's leaf (each
+ * edge has one SSL_CTX; a host's certificate is installed on the
+ * connection by the ClientHello callback). */
 static void
-served_add(const char *edge, const char *host, SSL_CTX *ctx)
+served_add(const char *edge, const char *host, X509 *x)
 {
-	X509 *x = ctx ? SSL_CTX_get0_certificate(ctx) : NULL;
 	struct served s;
 
 	if (x == NULL)
@@ -75,10 +77,11 @@ admin_info_runtime(struct runtime *rt)
 		const struct edge_rt *e = &rt->edges[i];
 		if (e->conf->disabled)
 			continue;
-		served_add(e->conf->sec.name, "(default)", e->tls.default_ctx);
+		served_add(e->conf->sec.name, "(default)",
+		    SSL_CTX_get0_certificate(e->tls.default_ctx));
 		for (size_t j = 0; j < e->tls.n_hosts; j++)
 			served_add(e->conf->sec.name,
-			    e->tls.hosts[j].host->sec.name, e->tls.hosts[j].ctx);
+			    e->tls.hosts[j].host->sec.name, e->tls.hosts[j].cert);
 	}
 }
 

@@ -8,6 +8,8 @@
  */
 #include "builtin.h"
 
+#include "path.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -183,12 +185,229 @@ has_dot_segment(const char *p)
 	return false;
 }
 
+/* --- the static origin's cache --- */
+
+struct static_entry {
+	char *key;                      /* root + decoded path */
+	int64_t expires;                /* ms, monotonic */
+	int status;                     /* 200, or the error's */
+	const char *msg;                /* the error's text */
+	const char *ctype;              /* 200: by the real file's name */
+	int64_t size;
+	time_t mtime;
+	struct evbuffer_file_segment *seg;      /* 200, small, not empty */
+	char *real;                     /* 200, too large to keep: open it */
+	struct static_entry *next;      /* hash chain */
+};
+
+#define STATIC_BUCKETS 1024
+
+struct static_cache {
+	struct static_entry *buckets[STATIC_BUCKETS];
+	size_t n;
+	uint64_t hits, misses;
+};
+
+static uint32_t
+key_hash(const char *s)
+{
+	uint32_t h = 2166136261u;
+
+	while (*s) {
+		h ^= (unsigned char)*s++;
+		h *= 16777619u;
+	}
+	return h;
+}
+
+static void
+entry_free(struct static_entry *e)
+{
+	if (e->seg)
+		evbuffer_file_segment_free(e->seg);
+	free(e->key);
+	free(e->real);
+	free(e);
+}
+
+struct static_cache *
+static_cache_new(void)
+{
+	return xcalloc(1, sizeof(struct static_cache));
+}
+
+static void
+cache_clear(struct static_cache *c)
+{
+	for (size_t i = 0; i < STATIC_BUCKETS; i++) {
+		while (c->buckets[i]) {
+			struct static_entry *e = c->buckets[i];
+			c->buckets[i] = e->next;
+			entry_free(e);
+		}
+	}
+	c->n = 0;
+}
+
 void
-static_respond(const char *root_real, const struct http_request *req,
+static_cache_free(struct static_cache *c)
+{
+	if (c == NULL)
+		return;
+	cache_clear(c);
+	free(c);
+}
+
+void
+static_cache_stats(const struct static_cache *c, uint64_t *hits,
+    uint64_t *misses)
+{
+	*hits = c ? c->hits : 0;
+	*misses = c ? c->misses : 0;
+}
+
+/* The fresh entry for key, or NULL; a stale one is dropped on the way. */
+static struct static_entry *
+cache_get(struct static_cache *c, const char *key, int64_t now)
+{
+	struct static_entry **pp = &c->buckets[key_hash(key) % STATIC_BUCKETS];
+
+	for (struct static_entry *e = *pp; e; pp = &e->next, e = *pp) {
+		if (strcmp(e->key, key) != 0)
+			continue;
+		if (e->expires > now)
+			return e;
+		*pp = e->next;
+		entry_free(e);
+		c->n--;
+		return NULL;
+	}
+	return NULL;
+}
+
+static void
+cache_put(struct static_cache *c, struct static_entry *e)
+{
+	/* Full: start over rather than track an order; refilling costs a
+	 * second's worth of look-ups. */
+	if (c->n >= STATIC_CACHE_MAX)
+		cache_clear(c);
+	struct static_entry **b = &c->buckets[key_hash(e->key) % STATIC_BUCKETS];
+	e->next = *b;
+	*b = e;
+	c->n++;
+}
+
+/*
+ * The blocking part: what the disk says about full (root + decoded path).
+ * Fills e (its key and expiry are the caller's).
+ */
+static void
+static_lookup(const char *root_real, const char *path, struct static_entry *e,
+    bool keep)
+{
+	char full[PATH_MAX * 2], real[PATH_MAX];
+	struct stat sb;
+
+	snprintf(full, sizeof(full), "%s", path);
+	if (stat(full, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+		size_t n = strlen(full);
+		snprintf(full + n, sizeof(full) - n, "%sindex.html",
+		    n && full[n - 1] == '/' ? "" : "/");
+	}
+	/* Symlinks may point anywhere: what counts is where the file really
+	 * is, and it must be under the root. */
+	if (realpath(full, real) == NULL) {
+		e->status = errno == EACCES ? 403 : 404;
+		e->msg = errno == EACCES ? "forbidden" : "not found";
+		return;
+	}
+	size_t rl = strlen(root_real);
+	if (strncmp(real, root_real, rl) != 0 ||
+	    (real[rl] != '/' && real[rl] != '\0')) {
+		e->status = 403;
+		e->msg = "forbidden: the path leaves the root";
+		return;
+	}
+	/* O_NONBLOCK: opening a FIFO (or a device) under the root must not
+	 * block the event loop until a writer shows up; it is refused just
+	 * below as not a regular file. Regular files ignore the flag. */
+	int fd = open(real, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	if (fd < 0 || fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
+		if (fd >= 0)
+			close(fd);
+		e->status = 404;
+		e->msg = "not found";
+		return;
+	}
+	e->status = 200;
+	e->ctype = content_type(real);
+	e->size = (int64_t)sb.st_size;
+	e->mtime = sb.st_mtime;
+	if (keep && sb.st_size > 0 && sb.st_size <= STATIC_CACHE_MAX_FILE) {
+		/* Read once into memory (no mmap: a file truncated while
+		 * mapped would kill the process with SIGBUS); the segment
+		 * needs the descriptor no more. */
+		e->seg = evbuffer_file_segment_new(fd, 0, sb.st_size,
+		    EVBUF_FS_DISABLE_MMAP | EVBUF_FS_DISABLE_SENDFILE |
+		    EVBUF_FS_DISABLE_LOCKING);
+		close(fd);
+		if (e->seg == NULL) {
+			e->status = 500;
+			e->msg = "cannot read the file";
+		}
+		return;
+	}
+	close(fd);
+	e->real = xstrdup(real);
+}
+
+/* The answer e describes, for req. */
+static void
+static_answer(const struct static_entry *e, const struct http_request *req,
     struct builtin_response *out)
 {
-	char decoded[PATH_MAX], full[PATH_MAX * 2], real[PATH_MAX];
-	struct stat sb;
+	if (e->status != 200) {
+		static_error(out, e->status, e->msg);
+		return;
+	}
+	char date[64];
+	struct tm tm;
+	gmtime_r(&e->mtime, &tm);
+	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+	out->status = 200;
+	sbuf_addf(&out->headers, "Content-Type: %s\r\nLast-Modified: %s\r\n"
+	    "ETag: \"%llx-%llx\"\r\nAccept-Ranges: none\r\n", e->ctype, date,
+	    (unsigned long long)e->mtime, (unsigned long long)e->size);
+	out->body_len = e->size;
+	if (req->is_head || e->size == 0)
+		return;
+	if (e->seg) {
+		if (evbuffer_add_file_segment(out->body, e->seg, 0, e->size) == 0)
+			return;
+	} else if (e->real) {
+		/* A large file: opened for each answer (the evbuffer owns fd
+		 * and reads it as it is sent), checked to be what was found. */
+		struct stat sb;
+		int fd = open(e->real, O_RDONLY | O_CLOEXEC | O_NOFOLLOW |
+		    O_NONBLOCK);
+		if (fd >= 0 && fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) &&
+		    sb.st_size == e->size &&
+		    evbuffer_add_file(out->body, fd, 0, e->size) == 0)
+			return;
+		if (fd >= 0)
+			close(fd);
+	}
+	evbuffer_drain(out->body, evbuffer_get_length(out->body));
+	sbuf_reset(&out->headers);
+	static_error(out, 500, "cannot read the file");
+}
+
+void
+static_respond(const char *root_real, const struct http_request *req,
+    struct builtin_response *out, struct static_cache *cache)
+{
+	char decoded[PATH_MAX], full[PATH_MAX * 2];
 
 	if (!http_str_ieq(req->method, "GET") && !http_str_ieq(req->method,
 	    "HEAD")) {
@@ -201,7 +420,23 @@ static_respond(const char *root_real, const struct http_request *req,
 		static_error(out, 400, "bad path");
 		return;
 	}
-	if (builtin_percent_decode(path.p, path.n, decoded, sizeof(decoded)) < 0 ||
+	/* "Outside the root" is judged on the path as routes see it
+	 * (RFC 3986 normalised: "/x/../a" is "/a", inside), with one more
+	 * rule: a ".." that climbs above "/" is refused, not dropped. What
+	 * normalisation keeps encoded ("%2F", "%5C") is decoded after it, and
+	 * a ".." made of such escapes is refused too. */
+	char norm[PATH_MAX];
+	unsigned flags = 0;
+	if (path.n >= sizeof(norm)) {
+		static_error(out, 400, "bad path");
+		return;
+	}
+	size_t nn = path_normalize(path.p, path.n, norm, &flags);
+	if (flags & PATH_ABOVE_ROOT) {
+		static_error(out, 403, "forbidden: the path leaves the root");
+		return;
+	}
+	if (builtin_percent_decode(norm, nn, decoded, sizeof(decoded)) < 0 ||
 	    strchr(decoded, '\\')) {
 		static_error(out, 400, "bad path encoding");
 		return;
@@ -211,53 +446,23 @@ static_respond(const char *root_real, const struct http_request *req,
 		return;
 	}
 	snprintf(full, sizeof(full), "%s%s", root_real, decoded);
-	if (stat(full, &sb) == 0 && S_ISDIR(sb.st_mode)) {
-		size_t n = strlen(full);
-		snprintf(full + n, sizeof(full) - n, "%sindex.html",
-		    n && full[n - 1] == '/' ? "" : "/");
-	}
-	/* Symlinks may point anywhere: what counts is where the file really
-	 * is, and it must be under the root. */
-	if (realpath(full, real) == NULL) {
-		static_error(out, errno == EACCES ? 403 : 404, errno == EACCES ?
-		    "forbidden" : "not found");
+
+	int64_t now = clock_mono_ms();
+	struct static_entry *e = cache ? cache_get(cache, full, now) : NULL;
+	if (e) {
+		cache->hits++;
+		static_answer(e, req, out);
 		return;
 	}
-	size_t rl = strlen(root_real);
-	if (strncmp(real, root_real, rl) != 0 ||
-	    (real[rl] != '/' && real[rl] != '\0')) {
-		static_error(out, 403, "forbidden: the path leaves the root");
-		return;
-	}
-	/* O_NONBLOCK: opening a FIFO (or a device) under the root must not
-	 * block the event loop until a writer shows up; it is refused just
-	 * below as not a regular file. Regular files ignore the flag. */
-	int fd = open(real, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-	if (fd < 0 || fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
-		if (fd >= 0)
-			close(fd);
-		static_error(out, 404, "not found");
-		return;
-	}
-	char date[64];
-	struct tm tm;
-	gmtime_r(&sb.st_mtime, &tm);
-	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S GMT", &tm);
-	out->status = 200;
-	sbuf_addf(&out->headers, "Content-Type: %s\r\nLast-Modified: %s\r\n"
-	    "ETag: \"%llx-%llx\"\r\nAccept-Ranges: none\r\n", content_type(real),
-	    date, (unsigned long long)sb.st_mtime,
-	    (unsigned long long)sb.st_size);
-	out->body_len = (int64_t)sb.st_size;
-	if (req->is_head || sb.st_size == 0) {
-		close(fd);
-		return;
-	}
-	/* The evbuffer owns fd now and reads (or maps) it as it is sent. */
-	if (evbuffer_add_file(out->body, fd, 0, sb.st_size) < 0) {
-		close(fd);
-		evbuffer_drain(out->body, evbuffer_get_length(out->body));
-		sbuf_reset(&out->headers);
-		static_error(out, 500, "cannot read the file");
+	e = xcalloc(1, sizeof(*e));
+	static_lookup(root_real, full, e, cache != NULL);
+	static_answer(e, req, out);
+	if (cache && e->status != 500) {
+		cache->misses++;
+		e->key = xstrdup(full);
+		e->expires = now + STATIC_CACHE_TTL_MS;
+		cache_put(cache, e);
+	} else {
+		entry_free(e);
 	}
 }

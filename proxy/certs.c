@@ -4,7 +4,87 @@
 #include "certs.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+/* A chain and key the lab checked, by certificate path. */
+struct loaded_entry {
+	char *path;
+	struct pki_loaded objs;
+	struct loaded_entry *next;
+};
+
+#define LOADED_BUCKETS 4096
+
+struct certs_loaded {
+	struct loaded_entry *buckets[LOADED_BUCKETS];
+};
+
+static uint32_t
+path_hash(const char *s)
+{
+	uint32_t h = 2166136261u;
+
+	while (*s) {
+		h ^= (unsigned char)*s++;
+		h *= 16777619u;
+	}
+	return h;
+}
+
+struct certs_loaded *
+certs_loaded_new(void)
+{
+	return xcalloc(1, sizeof(struct certs_loaded));
+}
+
+void
+certs_loaded_free(struct certs_loaded *l)
+{
+	if (l == NULL)
+		return;
+	for (size_t i = 0; i < LOADED_BUCKETS; i++) {
+		while (l->buckets[i]) {
+			struct loaded_entry *e = l->buckets[i];
+			l->buckets[i] = e->next;
+			pki_loaded_free(&e->objs);
+			free(e->path);
+			free(e);
+		}
+	}
+	free(l);
+}
+
+const struct pki_loaded *
+certs_loaded_find(const struct certs_loaded *l, const char *cert_path)
+{
+	if (l == NULL)
+		return NULL;
+	for (struct loaded_entry *e = l->buckets[path_hash(cert_path) %
+	    LOADED_BUCKETS]; e; e = e->next)
+		if (strcmp(e->path, cert_path) == 0)
+			return &e->objs;
+	return NULL;
+}
+
+/* Keep objs for path (taking them), unless path is there already. */
+static void
+loaded_put(struct certs_loaded *l, const char *path, struct pki_loaded *objs)
+{
+	if (objs->certs == NULL || objs->key == NULL ||
+	    certs_loaded_find(l, path) != NULL) {
+		pki_loaded_free(objs);
+		return;
+	}
+	struct loaded_entry *e = xcalloc(1, sizeof(*e));
+	struct loaded_entry **b = &l->buckets[path_hash(path) % LOADED_BUCKETS];
+	e->path = xstrdup(path);
+	e->objs = *objs;
+	objs->certs = NULL;
+	objs->key = NULL;
+	e->next = *b;
+	*b = e;
+}
 
 void
 certs_lab_ca(const struct config *cfg, char *out, size_t len)
@@ -64,11 +144,12 @@ certs_resolve(const struct config *cfg, const struct conf_host *host,
 }
 
 static int
-ensure_one(const struct config *cfg, const struct conf_host *host,
+ensure_one(struct pki_batch *b, const struct conf_host *host,
     const struct cert_spec *spec, bool force, FILE *out, const char *what,
-    struct es_err *err)
+    struct certs_loaded *loaded, struct es_err *err)
 {
 	struct pki_paths paths;
+	struct pki_loaded objs = { NULL, NULL };
 	bool issued = false;
 
 	if (spec->source != CERT_LAB)
@@ -78,10 +159,11 @@ ensure_one(const struct config *cfg, const struct conf_host *host,
 		strlist_add(&names, "edgesim-lab-client", spec->line);
 	else
 		config_cert_names(host, spec, &names);
-	int rc = pki_ensure_leaf(cfg->global.pki, cfg->global.key_type,
-	    (const char *const *)names.v, names.n, spec->variant, force, &paths,
-	    &issued, err);
+	int rc = pki_batch_leaf(b, (const char *const *)names.v, names.n,
+	    spec->variant, force, &paths, &issued, loaded ? &objs : NULL, err);
 	strlist_free(&names);
+	if (rc == 0 && loaded)
+		loaded_put(loaded, paths.cert, &objs);
 	if (rc == 0 && out)
 		fprintf(out, "  %-9s %-40s %s\n", issued ? "issued" : "kept",
 		    paths.cert, what);
@@ -90,14 +172,17 @@ ensure_one(const struct config *cfg, const struct conf_host *host,
 
 int
 certs_ensure_all(const struct config *cfg, bool force, void *stdio_out,
-    struct es_err *err)
+    struct certs_loaded *loaded, struct es_err *err)
 {
 	FILE *out = stdio_out;
 	bool changed = false;
 	char what[CONF_NAME_MAX + 64];
+	int rc = -1;
 
-	if (pki_ensure_roots(cfg->global.pki, cfg->global.key_type, force,
-	    &changed, err) < 0)
+	/* One opening of the PKI for every leaf of the config. */
+	struct pki_batch *b = pki_batch_open(cfg->global.pki,
+	    cfg->global.key_type, force, &changed, err);
+	if (b == NULL)
 		return -1;
 	if (out)
 		fprintf(out, "lab PKI in %s (%s): root CA %s/ca.pem %s\n",
@@ -106,22 +191,26 @@ certs_ensure_all(const struct config *cfg, bool force, void *stdio_out,
 	for (size_t i = 0; i < cfg->n_hosts; i++) {
 		const struct conf_host *h = cfg->hosts[i];
 		snprintf(what, sizeof(what), "[host %s]", h->sec.name);
-		if (ensure_one(cfg, h, &h->cert, force, out, what, err) < 0)
-			return -1;
+		if (ensure_one(b, h, &h->cert, force, out, what, loaded,
+		    err) < 0)
+			goto out;
 	}
 	for (size_t i = 0; i < cfg->n_edges; i++) {
 		const struct conf_edge *e = cfg->edges[i];
 		snprintf(what, sizeof(what), "[edge %s] default", e->sec.name);
-		if (ensure_one(cfg, NULL, &e->default_cert, force, out, what,
-		    err) < 0)
-			return -1;
+		if (ensure_one(b, NULL, &e->default_cert, force, out, what,
+		    loaded, err) < 0)
+			goto out;
 	}
 	for (size_t i = 0; i < cfg->n_origins; i++) {
 		const struct conf_origin *o = cfg->origins[i];
 		snprintf(what, sizeof(what), "[origin %s] client", o->sec.name);
-		if (ensure_one(cfg, NULL, &o->client_cert, force, out, what,
-		    err) < 0)
-			return -1;
+		if (ensure_one(b, NULL, &o->client_cert, force, out, what,
+		    NULL, err) < 0)
+			goto out;
 	}
-	return 0;
+	rc = 0;
+out:
+	pki_batch_close(b);
+	return rc;
 }

@@ -29,7 +29,9 @@
 #include "config_keys.h"
 #include "sni.h"
 
-#define CONF_FILE_MAX (1024 * 1024)
+/* A config of 10,000 hosts and their aliases is a few MiB; anything near
+ * this is not a config. */
+#define CONF_FILE_MAX (64 * 1024 * 1024)
 /* inih's line buffer (INI_MAX_LINE) holds 199 bytes and the NUL. */
 #define CONF_LINE_MAX 199
 
@@ -251,13 +253,25 @@ section_begin(struct parse_state *st, const char *hdr)
 		sec = &st->resolve_sec;
 		sec->kind = CONF_SEC_RESOLVE;
 	} else {
-		struct conf_sec *prev = section_find(st->cfg, kind, name);
+		/* Hosts by an index: a config of 10,000 hosts would otherwise
+		 * compare every header with every host before it. */
+		struct conf_sec *prev = NULL;
+		if (kind == CONF_SEC_HOST) {
+			struct conf_host *h = sni_table_find_entry(
+			    &st->hosts_seen, name);
+			prev = h ? &h->sec : NULL;
+		} else {
+			prev = section_find(st->cfg, kind, name);
+		}
 		if (prev) {
 			ERR(st, st->line, "duplicate section %s (first at line %d)",
 			    conf_sec_label(prev, label, sizeof(label)), prev->line);
 			return;
 		}
 		sec = section_new(st, kind, name, st->line);
+		if (sec && kind == CONF_SEC_HOST)
+			sni_table_add(&st->hosts_seen, name, false,
+			    st->cfg->hosts[st->cfg->n_hosts - 1]);
 	}
 	st->cur = sec;
 	st->skip_section = false;
@@ -510,6 +524,7 @@ config_parse(const char *name, const char *text, size_t len,
 		conf_problem_add(probs, 0, false, "cannot parse (inih error %d)", rc);
 	/* rc > 0 is a line inih found malformed: the reader reported it. */
 	conf_validate(&st);
+	sni_table_free(&st.hosts_seen);
 
 	if (probs->n_errors > errors_before) {
 		config_free(cfg);
@@ -541,13 +556,28 @@ config_load(const char *path, struct conf_problems *probs)
 		conf_problem_add(probs, 0, false, "cannot open: %s", strerror(errno));
 		return NULL;
 	}
-	char *buf = xmalloc(CONF_FILE_MAX + 1);
-	size_t n = fread(buf, 1, CONF_FILE_MAX + 1, f);
-	bool failed = ferror(f);
+	/* Read what is there (the size a stat gave may be a FIFO's 0), in
+	 * growing steps, never past CONF_FILE_MAX. */
+	size_t cap = 64 * 1024, n = 0;
+	char *buf = xmalloc(cap + 1);
+	bool failed = false;
+	for (;;) {
+		size_t r = fread(buf + n, 1, cap - n, f);
+		n += r;
+		if (r == 0 || n > CONF_FILE_MAX) {
+			failed = ferror(f);
+			break;
+		}
+		if (n == cap) {
+			cap = cap * 2 > CONF_FILE_MAX + 1 ? CONF_FILE_MAX + 1 :
+			    cap * 2;
+			buf = xrealloc(buf, cap + 1);
+		}
+	}
 	fclose(f);
 	if (failed || n > CONF_FILE_MAX) {
 		conf_problem_add(probs, 0, false, failed ? "cannot read: %s" :
-		    "larger than 1 MiB; is this a config file?",
+		    "larger than 64 MiB; is this a config file?",
 		    failed ? strerror(errno) : "");
 		free(buf);
 		return NULL;

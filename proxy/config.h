@@ -90,6 +90,12 @@ enum host_header_mode {
 	HOST_HEADER_NAME,       /* a fixed name (host_header_name) */
 };
 
+/* The path an origin is sent: routes always match the normalised one. */
+enum forward_path {
+	FORWARD_PATH_RAW,       /* as the viewer sent it (CloudFront's way) */
+	FORWARD_PATH_NORMALIZED,/* RFC 3986 normalised (path.h), query raw */
+};
+
 enum ca_source {
 	CA_LAB,                 /* PKI/ca.pem */
 	CA_SYSTEM,              /* OpenSSL's default paths */
@@ -242,6 +248,8 @@ struct conf_forward_proxy {
 	size_t n_allow_ports;
 	struct strlist hosts;   /* names it also serves (wildcards allowed) */
 	enum staging staging;
+	int64_t idle_timeout_ms;        /* tunnels, requests, between requests */
+	int64_t read_timeout_ms;        /* a destination's silence, relaying */
 };
 
 struct conf_origin {
@@ -281,6 +289,7 @@ struct conf_origin {
 	int64_t pool_idle_ms;
 	char *root;
 	int64_t delay_ms;       /* echo/static: answer this late */
+	enum forward_path forward_path;
 };
 
 struct config {
@@ -350,6 +359,10 @@ const struct conf_resolve *config_find_resolve(const struct config *cfg,
  */
 int config_select_edges(struct config *cfg, const struct strlist *names,
     struct es_err *err);
+
+/* Whether a listen address (an IP literal) reaches loopback only:
+ * 127.0.0.0/8, ::1, ::ffff:127.x.y.z. */
+bool config_listen_loopback(const char *host);
 
 const char *config_persona_name(enum persona p);
 const char *config_verify_name(enum verify_mode v);

@@ -174,17 +174,41 @@ listen_host_ok(const char *host)
 	    inet_pton(AF_INET6, host, buf) == 1;
 }
 
-/* 127.0.0.0/8 or ::1. */
-static bool
-host_is_loopback(const char *host)
+/*
+ * Whether a listen address is loopback only: 127.0.0.0/8, ::1, or
+ * ::ffff:127.x.y.z. 0.0.0.0 and :: bind every interface; any other address
+ * is reachable from some network.
+ */
+bool
+config_listen_loopback(const char *host)
 {
-	unsigned char buf[16];
-	static const unsigned char v6_loop[16] = { [15] = 1 };
+	unsigned char a[16];
 
-	if (inet_pton(AF_INET, host, buf) == 1)
-		return buf[0] == 127;
-	return inet_pton(AF_INET6, host, buf) == 1 &&
-	    memcmp(buf, v6_loop, 16) == 0;
+	if (inet_pton(AF_INET, host, a) == 1)
+		return a[0] == 127;
+	if (inet_pton(AF_INET6, host, a) != 1)
+		return false;
+	static const unsigned char mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	    0xff, 0xff };
+	static const unsigned char one[16] = { [15] = 1 };
+	return memcmp(a, one, 16) == 0 ||
+	    (memcmp(a, mapped, 12) == 0 && a[12] == 127);
+}
+
+/* A listener others can reach is allowed (a lab on a LAN), but never
+ * silently: `edgesim check` and the start of `run` say so. */
+static void
+warn_exposed(struct parse_state *st, const struct conf_listen *l,
+    const char *label, const char *what)
+{
+	if (config_listen_loopback(l->host))
+		return;
+	bool any = strcmp(l->host, "0.0.0.0") == 0 || strcmp(l->host, "::") == 0;
+	WARN(st, l->line, "%s listen: %s binds %s, not only loopback: anyone "
+	    "who can reach this machine can use %s (listen = 127.0.0.1:%d "
+	    "keeps it to this machine)", label, l->text, any ?
+	    "every interface" : "an address other machines can reach", what,
+	    l->port);
 }
 
 /* The admin listener: an address, loopback unless a token guards it. */
@@ -212,7 +236,7 @@ check_admin(struct parse_state *st)
 		    g->admin_host);
 		return;
 	}
-	if (!host_is_loopback(g->admin_host) && g->admin_token == NULL)
+	if (!config_listen_loopback(g->admin_host) && g->admin_token == NULL)
 		ERR(st, line, "[edgesim] admin: %s is not a loopback address: "
 		    "anyone who reaches it would see the config and every "
 		    "request; set admin_token too, or use 127.0.0.1",
@@ -281,6 +305,7 @@ check_edges(struct parse_state *st)
 						    o->sec.name, o->listen[b].line);
 				}
 			}
+			warn_exposed(st, l, label, "the edge");
 			e->n_listen++;
 		}
 		if (e->min_tls > e->max_tls)
@@ -432,10 +457,8 @@ check_edge_names(struct parse_state *st)
 				    h->aliases.line[a]);
 			for (size_t a = 0; a < names.n; a++) {
 				const char *nm = names.v[a];
-				struct conf_host *owner = NULL;
-				for (size_t s = 0; s < seen.n; s++)
-					if (strcasecmp(seen.v[s].name, nm) == 0)
-						owner = seen.v[s].host;
+				struct conf_host *owner =
+				    sni_table_find_entry(&seen, nm);
 				if (owner && owner != h)
 					ERR(st, names.line[a], "[host %s] '%s' is "
 					    "already claimed by [host %s] (line %d) on "
@@ -770,6 +793,9 @@ check_forward_proxy(struct parse_state *st)
 	else if (!listen_host_ok(l->host))
 		ERR(st, line, "[forward_proxy] listen: '%s' is not an IP address",
 		    l->host);
+	else
+		warn_exposed(st, l, "[forward_proxy]", "the proxy, and through it "
+		    "every name it allows");
 	for (size_t i = 0; i < cfg->n_edges; i++)
 		for (size_t j = 0; j < cfg->edges[i]->n_listen; j++) {
 			const struct conf_listen *e = &cfg->edges[i]->listen[j];
@@ -779,8 +805,9 @@ check_forward_proxy(struct parse_state *st)
 				    fp->listen_text, cfg->edges[i]->sec.name,
 				    e->line);
 		}
-	/* Ports CONNECT may use: as written, else 443 and the edges'. */
-	fp->allow_ports = xcalloc(fp->allow_ports_text.n + cfg->n_edges * 4 + 1,
+	/* Ports a client may name: as written, else 80, 443 and the
+	 * edges'. */
+	fp->allow_ports = xcalloc(fp->allow_ports_text.n + cfg->n_edges * 4 + 2,
 	    sizeof(int));
 	for (size_t i = 0; i < fp->allow_ports_text.n; i++) {
 		int64_t v;
@@ -792,7 +819,8 @@ check_forward_proxy(struct parse_state *st)
 			fp->allow_ports[fp->n_allow_ports++] = (int)v;
 	}
 	if (fp->allow_ports_text.n == 0) {
-		size_t cap = cfg->n_edges * 4 + 1;
+		size_t cap = cfg->n_edges * 4 + 2;
+		fp->allow_ports[fp->n_allow_ports++] = 80;
 		fp->allow_ports[fp->n_allow_ports++] = 443;
 		for (size_t i = 0; i < cfg->n_edges; i++)
 			for (size_t j = 0; j < cfg->edges[i]->n_listen &&

@@ -7,6 +7,7 @@
 #define EDGESIM_CONFIG_CHECK_H
 
 #include "config.h"
+#include "sni.h"
 
 /* The state of one parse; pass two uses its cfg and probs. */
 struct parse_state {
@@ -21,6 +22,7 @@ struct parse_state {
 	struct conf_sec *cur;   /* NULL: outside any usable section */
 	bool skip_section;      /* the header was bad: ignore its keys quietly */
 	struct conf_sec resolve_sec;
+	struct sni_table hosts_seen;    /* [host] sections so far, by name */
 };
 
 /* Record a problem of the config at line (0: the file as a whole). */

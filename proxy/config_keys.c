@@ -33,6 +33,7 @@ static const char *const client_auths[] = { "none", "optional", "require",
 static const char *const origin_types[] = { "proxy", "echo", "static", NULL };
 static const char *const verifies[] = { "full", "chain", "pin", "none", NULL };
 static const char *const stagings[] = { "none", "akamai", NULL };
+static const char *const forward_paths[] = { "raw", "normalized", NULL };
 
 const struct conf_key conf_keys[] = {
 	/* [edgesim] */
@@ -347,6 +348,14 @@ const struct conf_key conf_keys[] = {
 	  "Built-in origins only: wait this long before answering, to play a "
 	  "slow origin (ERR_READ_TIMEOUT at an edge with a shorter "
 	  "read_timeout)." },
+	{ CONF_SEC_ORIGIN, "forward_path", CONF_T_ENUM, O(forward_path), 0, 0,
+	  forward_paths, "raw", 0,
+	  "The path this origin is sent. Routes always match the path "
+	  "normalised as RFC 3986 section 6 says (unreserved escapes "
+	  "decoded, `.` and `..` segments removed: `/%61pi/../x` is `/x`), "
+	  "as CloudFront and nginx do. `raw`: the origin gets the path as the "
+	  "viewer sent it (CloudFront's behaviour); `normalized`: the "
+	  "normalised path, with the query string as sent." },
 	{ CONF_SEC_ORIGIN, "root", CONF_T_STRING, O(root), 0, 0, NULL, NULL, 0,
 	  "Directory a `static` origin serves. Requests cannot leave it "
 	  "(`..`, encoded or not, and symlinks out of it are refused)." },
@@ -363,8 +372,20 @@ const struct conf_key conf_keys[] = {
 	  "is never an open proxy unless told so." },
 	{ CONF_SEC_FORWARD_PROXY, "allow_ports", CONF_T_WORDS,
 	  F(allow_ports_text), 0, 0, NULL, NULL, 0,
-	  "Ports CONNECT may ask for. Default: 443 and the ports of the "
-	  "config's edges." },
+	  "Ports a client may ask for, on every way in: CONNECT, an "
+	  "absolute URI (`http://name:PORT/`, port 80 when none is written), "
+	  "and every later request on the same connection. Default: 80, 443 "
+	  "and the ports of the config's edges." },
+	{ CONF_SEC_FORWARD_PROXY, "idle_timeout", CONF_T_DURATION,
+	  F(idle_timeout_ms), 100, MS_DAY, NULL, "2m", 0,
+	  "A CONNECT tunnel, or a relayed request, in which no byte moved "
+	  "either way for this long is closed; also how long a client "
+	  "connection may wait between requests." },
+	{ CONF_SEC_FORWARD_PROXY, "read_timeout", CONF_T_DURATION,
+	  F(read_timeout_ms), 100, MS_DAY, NULL, "30s", 0,
+	  "How long the destination of a relayed (absolute-URI) request may "
+	  "be silent: for the response head once the request is sent (504 "
+	  "ERR_READ_TIMEOUT), and between bytes of the response." },
 	{ CONF_SEC_FORWARD_PROXY, "hosts", CONF_T_WORDS, F(hosts), 0, 0, NULL,
 	  NULL, 0,
 	  "More names the proxy serves (`*.example.com` allowed), resolved by "

@@ -20,9 +20,11 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "authority.h"
 #include "log.h"
 #include "observe.h"
 #include "persona.h"
+#include "relay.h"
 #include "resolve.h"
 #include "route.h"
 #include "worker.h"
@@ -33,7 +35,13 @@ static void close_when_quiet(struct conn *c);
 void
 conn_set_timer(struct conn *c, int64_t ms)
 {
-	c->deadline_ms = clock_mono_ms() + ms;
+	deadline_set(&c->w->deadlines, &c->deadline, clock_mono_ms(), ms);
+}
+
+void
+conn_clear_timer(struct conn *c)
+{
+	deadline_cancel(&c->w->deadlines, &c->deadline);
 }
 
 /*
@@ -207,7 +215,7 @@ conn_close(struct conn *c, const char *msg)
 		log_str(&rec, "reason", msg);
 		log_end(&rec);
 	}
-	c->deadline_ms = 0;
+	conn_clear_timer(c);
 	/* Cancels a set-up in progress: its callbacks will not come. */
 	if (c->req && c->req->up_pending) {
 		upstream_free(c->req->up_pending);
@@ -223,6 +231,7 @@ conn_close(struct conn *c, const char *msg)
 	}
 	if (c->h2)
 		conn_h2_free(c);
+	relay_head_free(&c->head);
 	req_release(c);
 	if (c->bev) {
 		bufferevent_free(c->bev);
@@ -594,7 +603,8 @@ conn_builtin_start(struct conn_req *r, const struct http_request *req)
 		echo_begin(&r->echo, req, &v);
 		r->builtin_echo = true;
 	} else {
-		static_respond(r->origin->root_real, req, &r->builtin);
+		static_respond(r->origin->root_real, req, &r->builtin,
+		    c->w->static_cache);
 	}
 }
 
@@ -672,9 +682,12 @@ conn_reloaded(struct conn *c, struct runtime *rt)
  * error page in detail.
  */
 int
-conn_route(struct conn *c, struct conn_req *r, const struct http_request *req,
-    char *detail, size_t len)
+conn_route(struct conn *c, struct conn_req *r, struct http_request *req,
+    struct conn_refusal *no)
 {
+	struct route_decision d;
+
+	memset(no, 0, sizeof(*no));
 	/* Akamai's Pragma debug headers are answered on errors too. */
 	if (c->edge->id.persona == PERSONA_AKAMAI) {
 		const struct http_header *pr = http_find_header(req->headers,
@@ -682,24 +695,28 @@ conn_route(struct conn *c, struct conn_req *r, const struct http_request *req,
 		if (pr)
 			r->pragma = persona_pragma_parse(pr->value.p, pr->value.n);
 	}
-	struct http_str authority = { NULL, 0 };
-	http_target_path(req->target, &authority);
-	struct http_str hv = authority.n ? authority : req->host;
-	const char *hs;
-	size_t hn = hv.n ? sni_host_from_header(hv.p, hv.n, &hs) : 0;
-	const struct conf_host *host = hn ?
-	    sni_table_lookup(&c->edge->hosts, hs, hn, NULL) : NULL;
-	if (host == NULL) {
-		snprintf(detail, len, "Host '%.*s' is not a host or alias of "
-		    "[edge %s]", (int)(hv.n < 200 ? hv.n : 200), hv.p ? hv.p : "",
-		    c->edge->conf->sec.name);
+	route_decide(&c->edge->hosts, req, &c->w->path_buf, &d);
+	if (d.result != AUTHORITY_OK) {
+		no->code = ES_ERR_BAD_REQUEST;
+		no->status = 400;
+		no->sub = authority_result_str(d.result);
+		snprintf(no->detail, sizeof(no->detail), "%s", no->sub);
 		return -1;
 	}
-	r->host = host;
-	struct http_str path = http_target_path(req->target, NULL);
-	const struct conf_origin *o = route_pick(host, path.p, path.n,
-	    &r->route);
-	r->origin = runtime_origin(c->rt, o);
+	authority_apply(req, &d.authority);
+	if (d.host == NULL) {
+		struct http_str hv = d.authority.value;
+		no->code = ES_ERR_HOST_NOT_SERVED;
+		snprintf(no->detail, sizeof(no->detail), "Host '%.*s' is not a "
+		    "host or alias of [edge %s]", (int)(hv.n < 200 ? hv.n : 200),
+		    hv.p ? hv.p : "", c->edge->conf->sec.name);
+		return -1;
+	}
+	r->host = d.host;
+	r->route = d.route;
+	r->origin = runtime_origin(c->rt, d.origin);
+	if (d.origin->forward_path == FORWARD_PATH_NORMALIZED)
+		req->target = d.target;
 	return 0;
 }
 
@@ -722,11 +739,18 @@ read_head(struct conn *c)
 		c->timer_is_idle = false;
 		conn_set_timer(c, conn_glob(c)->header_timeout_ms);
 	}
-	size_t n = len < max ? len : max;
-	const char *buf = (const char *)evbuffer_pullup(in, (ev_ssize_t)n);
-	enum http_result pr = http_parse_request(buf, n, max, req, &head_len);
-	if (pr == HTTP_INCOMPLETE)
+	/* Parse when it is worth it, not on every read: a head trickling in
+	 * a byte at a time is collected and scanned once, not parsed from
+	 * byte 0 each time (relay.h, struct relay_head). */
+	const char *buf;
+	size_t n;
+	if (!relay_head_take(&c->head, in, max, &buf, &n))
 		return CONN_STEP_WAIT;
+	enum http_result pr = http_parse_request(buf, n, max, req, &head_len);
+	if (pr == HTTP_INCOMPLETE) {
+		relay_head_incomplete(&c->head, in, n);
+		return CONN_STEP_WAIT;
+	}
 
 	new_request(c);
 	struct conn_req *r = c->req;
@@ -739,7 +763,12 @@ read_head(struct conn *c)
 		return conn_respond_error(c, ES_ERR_BAD_REQUEST, http_result_status(pr),
 		    http_result_str(pr), http_result_str(pr), true);
 	}
-	c->deadline_ms = 0;
+	conn_clear_timer(c);
+	/* One authority, one host, one normalised path (conn_route): the
+	 * request is made to say that one authority (its Host) before
+	 * anything is copied or forwarded from it. */
+	struct conn_refusal no;
+	int routed = conn_route(c, r, req, &no);
 	copy_str(r->method, sizeof(r->method), req->method);
 	copy_str(r->target, sizeof(r->target), req->target);
 	copy_str(r->host_hdr, sizeof(r->host_hdr), req->host);
@@ -752,17 +781,15 @@ read_head(struct conn *c)
 	http_chunked_init(&r->chunked);
 
 	if (conn_origin_via_hops(req) >= CONN_MAX_HOPS) {
-		evbuffer_drain(in, head_len);
+		relay_head_done(&c->head, in, head_len);
 		return conn_respond_error(c, ES_ERR_LOOP_DETECTED, 0, NULL,
 		    "the request already passed through 10 proxies (Via); "
 		    "a chain loops back on itself", true);
 	}
-
-	char d[SNI_NAME_MAX + 128];
-	if (conn_route(c, r, req, d, sizeof(d)) < 0) {
-		evbuffer_drain(in, head_len);
-		return conn_respond_error(c, ES_ERR_HOST_NOT_SERVED, 0, NULL, d,
-		    req->body != HTTP_BODY_NONE);
+	if (routed < 0) {
+		relay_head_done(&c->head, in, head_len);
+		return conn_respond_error(c, no.code, no.status, no.sub, no.detail,
+		    no.code == ES_ERR_BAD_REQUEST || req->body != HTTP_BODY_NONE);
 	}
 	const struct conf_origin *o = r->origin->conf;
 
@@ -771,14 +798,14 @@ read_head(struct conn *c)
 	 * (an error page, the next pipelined request) never sees it again. */
 	if (o->type != ORIGIN_TYPE_PROXY) {
 		start_builtin(c, req);
-		evbuffer_drain(in, head_len);
+		relay_head_done(&c->head, in, head_len);
 		return CONN_STEP_AGAIN;
 	}
 	if (c->fwd == NULL)
 		c->fwd = evbuffer_new();
 	r->fwd = c->fwd;
 	conn_origin_build_head(r, req);
-	evbuffer_drain(in, head_len);
+	relay_head_done(&c->head, in, head_len);
 	return conn_origin_start(r);
 }
 
@@ -957,7 +984,7 @@ handshake_done(struct conn *c)
 	int64_t ms = conn_glob(c)->idle_timeout_ms;
 
 	observe_viewer_tls(NULL, c->edge->conf->sec.name, &c->hello);
-	c->deadline_ms = 0;
+	conn_clear_timer(c);
 	SSL *ssl = bufferevent_openssl_get_ssl(c->bev);
 	if (ssl)
 		BIO_set_callback_ex(SSL_get_rbio(ssl), NULL);
@@ -1097,7 +1124,8 @@ conn_timeout(struct conn *c, int64_t now)
 			return;
 		}
 		if (c->timer_is_idle ||
-		    evbuffer_get_length(bufferevent_get_input(c->bev)) == 0) {
+		    (evbuffer_get_length(bufferevent_get_input(c->bev)) == 0 &&
+		    !relay_head_started(&c->head))) {
 			conn_close(c, NULL);    /* idle keep-alive: quietly */
 			return;
 		}
@@ -1140,10 +1168,13 @@ close_when_quiet(struct conn *c)
 {
 	c->close_after = true;
 	if (c->state == CONN_READ_HEAD &&
-	    evbuffer_get_length(bufferevent_get_input(c->bev)) == 0) {
-		int64_t grace = clock_mono_ms() + CONN_CLOSE_GRACE_MS;
-		if (c->deadline_ms == 0 || c->deadline_ms > grace)
-			c->deadline_ms = grace;
+	    evbuffer_get_length(bufferevent_get_input(c->bev)) == 0 &&
+	    !relay_head_started(&c->head)) {
+		int64_t now = clock_mono_ms();
+		if (c->deadline.at == 0 ||
+		    c->deadline.at > now + CONN_CLOSE_GRACE_MS)
+			deadline_set(&c->w->deadlines, &c->deadline, now,
+			    CONN_CLOSE_GRACE_MS);
 	}
 }
 
@@ -1179,6 +1210,7 @@ conn_accept(struct worker *w, struct edge_rt *edge, int fd,
 	c->edge = edge;
 	c->fd = fd;
 	c->t_accept = clock_mono_ms();
+	relay_head_init(&c->head);
 	resolve_addr_text(sa, c->peer, sizeof(c->peer));
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	TAILQ_INSERT_TAIL(&w->conns, c, link);
@@ -1232,16 +1264,19 @@ conn_runtime(const struct conn *c)
 	return c->rt;
 }
 
+/*
+ * The deadlines due at now, from the worker's queues (deadline.c): the
+ * cost is the number of durations in use plus the deadlines that expire,
+ * whatever the number of idle connections.
+ */
 void
 conn_sweep(struct worker *w, int64_t now)
 {
-	struct conn *c, *next;
+	struct deadline *t;
 
-	for (c = TAILQ_FIRST(&w->conns); c; c = next) {
-		next = TAILQ_NEXT(c, link);
-		if (c->deadline_ms && now >= c->deadline_ms) {
-			c->deadline_ms = 0;
-			conn_timeout(c, now);   /* may close c, never next */
-		}
+	while ((t = deadline_due(&w->deadlines, now)) != NULL) {
+		struct conn *c = (struct conn *)((char *)t -
+		    offsetof(struct conn, deadline));
+		conn_timeout(c, now);   /* may close c, or arm it again */
 	}
 }

@@ -50,8 +50,9 @@ struct conn *conn_next(struct conn *c);
 const struct edge_rt *conn_edge(const struct conn *c);
 const struct runtime *conn_runtime(const struct conn *c);
 
-/* Connection deadlines (header, idle, an origin's delay) of the worker's
- * connections that are due at now (ms, monotonic): act on them. */
+/* Connection deadlines (header, idle, an origin's delay, the grace of a
+ * stop) that are due at now (ms, monotonic): act on them. Costs what is
+ * due, not what is open (deadline.h). */
 void conn_sweep(struct worker *w, int64_t now);
 
 /* Free the worker's spare request states (the worker is freed). */

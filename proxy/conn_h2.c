@@ -430,7 +430,15 @@ set_deadline(struct conn_h2 *h)
 			EARLIER(now + 1000);    /* look for a shut window */
 	}
 #undef EARLIER
-	c->deadline_ms = d;
+	/* The connection's one deadline (deadline.c keeps a queue per
+	 * duration): rounded up to the sweep's 100 ms, so that HTTP/2
+	 * connections share a few queues rather than one each. */
+	if (d == 0) {
+		conn_clear_timer(c);
+	} else {
+		int64_t ms = d - now;
+		conn_set_timer(c, ms <= 0 ? 1 : (ms + 99) / 100 * 100);
+	}
 }
 
 /*

@@ -283,7 +283,6 @@ conn_h2_stream_request(struct conn_stream *st, bool end_stream)
 	struct conn *c = st->h2->c;
 	struct conn_req *r = st->r;
 	struct http_request *req = &c->w->scratch_req;
-	char d[SNI_NAME_MAX + 128];
 
 	st->started = true;
 	st->req_eof = end_stream;
@@ -320,8 +319,9 @@ conn_h2_stream_request(struct conn_stream *st, bool end_stream)
 		    "a chain loops back on itself");
 		return;
 	}
-	if (conn_route(c, r, req, d, sizeof(d)) < 0) {
-		conn_h2_respond_error(r, ES_ERR_HOST_NOT_SERVED, 0, NULL, d);
+	struct conn_refusal no;
+	if (conn_route(c, r, req, &no) < 0) {
+		conn_h2_respond_error(r, no.code, no.status, no.sub, no.detail);
 		return;
 	}
 	if (r->origin->conf->type != ORIGIN_TYPE_PROXY) {

@@ -151,6 +151,7 @@ build_forward_head(struct conn_req *r, const struct http_request *req,
 		conn_add_s(out, "User-Agent: Amazon CloudFront\r\n");
 	sbuf_init(&xff);
 	sbuf_init(&vias);
+	bool cl_sent = false;
 	for (size_t i = 0; i < req->n_headers; i++) {
 		const struct http_header *h = &req->headers[i];
 		if (http_header_is_hop_by_hop(req->headers, req->n_headers, i) ||
@@ -158,6 +159,18 @@ build_forward_head(struct conn_req *r, const struct http_request *req,
 			continue;
 		if (cf_ua && http_str_ieq(h->name, "user-agent"))
 			continue;
+		/* Canonical framing: one Content-Length, the value the parser
+		 * read, at the place of the first. "4, 4", a repeated "4" and
+		 * "0004" all go out as "4"; copies that differ never got here
+		 * (http.c refuses them). An origin that reads framing its own
+		 * way sees nothing to read two ways. */
+		if (http_str_ieq(h->name, "content-length")) {
+			if (!cl_sent && req->body == HTTP_BODY_LENGTH)
+				evbuffer_add_printf(out, "Content-Length: %lld\r\n",
+				    (long long)req->content_length);
+			cl_sent = true;
+			continue;
+		}
 		if (http_str_ieq(h->name, "x-forwarded-for")) {
 			sbuf_add(&xff, h->value.p, h->value.n);
 			sbuf_adds(&xff, ", ");

@@ -23,9 +23,11 @@
 
 #include "builtin.h"
 #include "conn.h"
+#include "deadline.h"
 #include "errors.h"
 #include "http.h"
 #include "persona.h"
+#include "relay.h"
 #include "runtime.h"
 #include "tls_server.h"
 #include "upstream.h"
@@ -110,7 +112,9 @@ struct conn {
 	char first_bytes[8];            /* what the viewer sent first */
 	size_t n_first;
 	enum conn_state state;
-	int64_t deadline_ms;            /* monotonic; 0: no timer (worker.c) */
+	struct relay_head head;         /* a head arriving in pieces (relay.h) */
+	struct deadline deadline;       /* the one timer; at 0: none
+	                                   (deadline.c, the worker's queues) */
 	bool timer_is_idle;             /* waiting between requests */
 	int64_t t_accept;
 	uint64_t n_requests;
@@ -141,8 +145,10 @@ struct conn {
 /* The SNI the viewer sent, or NULL when none. */
 const char *conn_sni(struct conn *c);
 
-/* Shared with tunnel.c: the connection's one timer, in ms from now. */
+/* Shared with tunnel.c: the connection's one timer, in ms from now;
+ * and no timer. */
 void conn_set_timer(struct conn *c, int64_t ms);
+void conn_clear_timer(struct conn *c);
 /* Make bev read again now if OpenSSL holds records read ahead (conn.c
  * says why); for tunnel.c too. */
 void conn_kick_read(struct bufferevent *bev);
@@ -159,10 +165,25 @@ enum conn_step {
 	CONN_STEP_CLOSED,       /* c is gone: touch nothing */
 };
 
-/* Host and route of a parsed request into r (host, route, origin); -1
- * when the edge serves no such host, with the page's sentence in detail. */
-int conn_route(struct conn *c, struct conn_req *r,
-    const struct http_request *req, char *detail, size_t len);
+/* Why conn_route refused a request: the error answer to give. */
+struct conn_refusal {
+	enum es_code code;              /* ERR_BAD_REQUEST, ERR_HOST_NOT_SERVED */
+	int status;                     /* 0: the persona's for code */
+	const char *sub;                /* NULL or a sub-reason */
+	char detail[SNI_NAME_MAX + 128];
+};
+
+/*
+ * Route a parsed request for r, HTTP/1.1 or HTTP/2 alike: route.c's one
+ * decision (one authority: an absolute-form target's wins over Host; one
+ * host of this edge; one normalised path; one route), then r's host,
+ * route and origin. req's Host is made to say the request's authority,
+ * and with forward_path = normalized its target becomes the normalised
+ * one (in the worker's path buffer: valid until the next request is
+ * routed). Returns 0, or -1 with the refusal in *no.
+ */
+int conn_route(struct conn *c, struct conn_req *r, struct http_request *req,
+    struct conn_refusal *no);
 /* The request is answered: log it, give the origin connection back (to
  * the pool when reusable), then go on with the next request or close. */
 enum conn_step conn_request_done(struct conn *c, bool origin_reusable);

@@ -215,7 +215,7 @@ conn_tunnel_start(struct conn *c)
 	c->req->epoch = clock_wall_ms() / 1000;
 	persona_ref(&c->edge->id, ES_OK, c->req->epoch, c->req->id,
 	    c->req->ref, sizeof(c->req->ref));
-	c->deadline_ms = 0;
+	conn_clear_timer(c);
 	bufferevent_disable(c->bev, EV_READ);
 	bufferevent_setwatermark(c->bev, EV_READ, 0, 0);
 	bufferevent_setcb(c->bev, viewer_read, viewer_write, viewer_event, c);

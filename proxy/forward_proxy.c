@@ -1,57 +1,35 @@
 /*
- * forward_proxy.c - the forward proxy: CONNECT tunnels and absolute-URI requests
- * to the config's hosts, Akamai staging twins, and the PAC file.
+ * forward_proxy.c - the forward proxy: CONNECT tunnels and absolute-URI
+ * requests to the config's hosts, Akamai staging twins, and the PAC file.
  *
- * Each client connection is a struct fpconn: its head is parsed with the
- * same HTTP parser as the edges, a destination is decided (fp_decide), then
- * bytes are piped both ways with relay_pipe. It is freed in one place,
+ * Each client connection is a struct fpconn (forward_proxy_private.h). Each
+ * request head on it is parsed with the edges' HTTP parser, given one
+ * authority by the edges' rule (authority.c: an absolute URI's authority
+ * wins, Host is replaced), and checked, host and port, before anything is
+ * sent anywhere (fp_decide). A CONNECT then becomes a tunnel; an
+ * absolute-URI request is relayed with its framing and its response
+ * (forward_proxy_http.c), after which the next head on the connection goes
+ * through the same door. Idle tunnels and requests end after idle_timeout;
+ * a silent destination after read_timeout. An fpconn is freed in one place,
  * forward_proxy_close.
  */
-#include "forward_proxy.h"
+#include "forward_proxy_private.h"
 
 #include <arpa/inet.h>
-#include <event2/buffer.h>
-#include <event2/bufferevent.h>
-#include <event2/event.h>
-#include <event2/event_struct.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
 
-#include "errors.h"
-#include "http.h"
 #include "log.h"
 #include "persona.h"
-#include "resolve.h"
-#include "sni.h"
 #include "relay.h"
+#include "resolve.h"
 #include "worker.h"
-
-#define FPCONN_MAGIC 0x7e5e7e08u
-#define FP_CONNECT_TIMEOUT_MS 10000
-
-enum fp_state {
-	FP_READ_HEAD,           /* waiting for the request head */
-	FP_RESOLVING,           /* DNS (or the staging twin) */
-	FP_CONNECTING,
-	FP_TUNNEL,              /* piping bytes */
-	FP_FLUSH_CLOSE,         /* an answer queued: close once written */
-	FP_LINGER,              /* answer sent: reading the rest, then close */
-};
-
-/* Where a request goes. */
-enum fp_route {
-	FP_DENY_HOST,           /* not a host of the config: 403 */
-	FP_DENY_PORT,           /* a port CONNECT may not use: 403 */
-	FP_EDGE,                /* a host of the config: its edge's listener */
-	FP_RESOLVE,             /* a [resolve] name: the mapped address */
-	FP_DNS,                 /* an allowed name: DNS */
-	FP_STAGING,             /* its Akamai staging twin */
-};
 
 static const char *const route_names[] = {
 	[FP_DENY_HOST] = "denied_host", [FP_DENY_PORT] = "denied_port",
@@ -59,42 +37,47 @@ static const char *const route_names[] = {
 	[FP_STAGING] = "akamai_staging",
 };
 
-struct fpconn {
-	unsigned magic;
-	struct worker *w;
-	struct runtime *rt;
-	struct bufferevent *bev;        /* the client */
-	struct bufferevent *up;         /* the destination */
-	int fd;
-	enum fp_state state;
-	struct event timer;
-	struct resolve_req *dns;
-	bool is_connect;
-	enum fp_route route;
-	char client[80];
-	char method[16];
-	char target[300];
-	char host[SNI_NAME_MAX + 1];
-	int port;
-	char via[SNI_NAME_MAX * 2 + 64];        /* how the address was found */
-	char dest[80];
-	char cname_at[SNI_NAME_MAX + 1];        /* staging: the chain so far */
-	int cname_hops;
-	struct evbuffer *head;          /* a GET's head, sent once connected */
-	uint64_t id;                    /* in the log; the reference's tail */
-	char ref[96];                   /* what explain takes */
-	enum es_code code;              /* ES_OK, or why the proxy refused */
-	int status;
-	char detail[300];               /* how it ended, for the one record */
-	int64_t t_start;
-	int64_t bytes_up, bytes_down;
-	TAILQ_ENTRY(fpconn) link;
-};
+/* A plain reference ("es-..."): explain finds the proxy's record. */
+static const struct persona_id proxy_id = { .persona = PERSONA_PLAIN,
+    .edge_name = "forward_proxy" };
 
 static void fp_connect(struct fpconn *f, const struct sockaddr *sa,
     socklen_t len);
+static void read_head(struct fpconn *f);
 
-/* One record per client connection, written when it closes. */
+static const struct conf_forward_proxy *
+fp_conf(const struct fpconn *f)
+{
+	return &f->rt->cfg->fproxy;
+}
+
+static void
+fp_arm(struct fpconn *f, int64_t ms)
+{
+	struct timeval tv;
+
+	tv.tv_sec = (time_t)(ms / 1000);
+	tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
+	evtimer_add(&f->timer, &tv);
+}
+
+void
+fp_touch(struct fpconn *f)
+{
+	f->last_active = clock_mono_ms();
+}
+
+/* From now on the timer watches idleness: nothing moved either way for
+ * [forward_proxy] idle_timeout ends the connection. */
+void
+fp_watch_idle(struct fpconn *f)
+{
+	f->timer_idle = true;
+	fp_touch(f);
+	fp_arm(f, fp_conf(f)->idle_timeout_ms);
+}
+
+/* One record per request (a tunnel is one), written when it ends. */
 static void
 fp_log(struct fpconn *f)
 {
@@ -132,12 +115,21 @@ fp_log(struct fpconn *f)
 	log_end(&r);
 }
 
-/* Say how it ended, unless an earlier step said it first. */
-static void
+void
 fp_note(struct fpconn *f, const char *what)
 {
 	if (f->detail[0] == '\0' && what)
 		snprintf(f->detail, sizeof(f->detail), "%s", what);
+}
+
+/* A fresh id and reference, for the next request on the connection. */
+static void
+fp_new_request(struct fpconn *f)
+{
+	f->id = worker_next_id(f->w);
+	persona_ref(&proxy_id, ES_OK, clock_wall_ms() / 1000, f->id, f->ref,
+	    sizeof(f->ref));
+	f->t_start = clock_mono_ms();
 }
 
 void
@@ -158,6 +150,7 @@ forward_proxy_close(struct fpconn *f, const char *why)
 		bufferevent_free(f->bev);
 	if (f->head)
 		evbuffer_free(f->head);
+	relay_head_free(&f->head_in);
 	TAILQ_REMOVE(&f->w->fpconns, f, link);
 	f->w->n_conns--;
 	runtime_unref(f->rt);
@@ -165,9 +158,7 @@ forward_proxy_close(struct fpconn *f, const char *why)
 	free(f);
 }
 
-/* A short answer from the proxy itself, then close. code: ES_OK, or the
- * error (named in X-Edgesim-Error, with the reference explain takes). */
-static void
+void
 fp_answer(struct fpconn *f, int status, enum es_code code, const char *ctype,
     const char *body, const char *detail)
 {
@@ -187,13 +178,17 @@ fp_answer(struct fpconn *f, int status, enum es_code code, const char *ctype,
 	fp_note(f, detail);
 	f->state = FP_FLUSH_CLOSE;
 	bufferevent_disable(f->bev, EV_READ);
+	bufferevent_enable(f->bev, EV_WRITE);
+	/* The destination, if any, has nothing more to say to this client. */
+	if (f->up) {
+		bufferevent_free(f->up);
+		f->up = NULL;
+	}
+	if (!f->timer_idle)
+		fp_watch_idle(f);       /* a client that never reads the answer */
 }
 
-static void
-fp_error(struct fpconn *f, int status, enum es_code code, const char *fmt,
-    ...) __attribute__((format(printf, 4, 5)));
-
-static void
+void
 fp_error(struct fpconn *f, int status, enum es_code code, const char *fmt, ...)
 {
 	struct sbuf b;
@@ -209,6 +204,46 @@ fp_error(struct fpconn *f, int status, enum es_code code, const char *fmt, ...)
 	sbuf_free(&b);
 }
 
+void
+fp_request_done(struct fpconn *f, bool keep_alive)
+{
+	if (!keep_alive || f->w->draining) {
+		f->state = FP_FLUSH_CLOSE;
+		bufferevent_disable(f->bev, EV_READ);
+		if (f->up) {
+			bufferevent_free(f->up);
+			f->up = NULL;
+		}
+		if (evbuffer_get_length(bufferevent_get_output(f->bev)) == 0)
+			forward_proxy_close(f, NULL);
+		return;
+	}
+	/* The next request on the connection: logged, then forgotten, and
+	 * the next head goes through read_head like the first. */
+	fp_log(f);
+	f->n_requests++;
+	if (f->up) {
+		bufferevent_free(f->up);
+		f->up = NULL;
+	}
+	f->method[0] = f->target[0] = f->host[0] = f->via[0] = '\0';
+	f->dest[0] = f->cname_at[0] = f->detail[0] = '\0';
+	f->cname_hops = 0;
+	f->code = ES_OK;
+	f->status = 0;
+	f->bytes_up = f->bytes_down = 0;
+	f->route = FP_DENY_HOST;
+	fp_new_request(f);
+	f->state = FP_READ_HEAD;
+	fp_watch_idle(f);
+	bufferevent_enable(f->bev, EV_READ);
+	/* A pipelined head may already be here: not in this call, though
+	 * (the caller's callback is still on the stack). */
+	if (evbuffer_get_length(bufferevent_get_input(f->bev)) > 0)
+		bufferevent_trigger(f->bev, EV_READ, BEV_TRIG_DEFER_CALLBACKS |
+		    BEV_TRIG_IGNORE_WATERMARKS);
+}
+
 /* --- deciding --- */
 
 static bool
@@ -220,33 +255,30 @@ port_allowed(const struct conf_forward_proxy *fp, int port)
 	return false;
 }
 
-/* A host of the config (by name, alias or wildcard) on an edge this
- * process runs. */
+/* A host of the config (by name, alias or wildcard): one look-up in the
+ * runtime's table, whatever the size of the config. */
 static const struct conf_host *
-config_host(const struct config *cfg, const char *name)
+config_host(const struct fpconn *f)
 {
-	size_t n = strlen(name);
-
-	for (size_t i = 0; i < cfg->n_hosts; i++) {
-		const struct conf_host *h = cfg->hosts[i];
-		bool match = sni_name_match(h->sec.name, name, n);
-		for (size_t a = 0; !match && a < h->aliases.n; a++)
-			match = sni_name_match(h->aliases.v[a], name, n);
-		if (match)
-			return h;
-	}
-	return NULL;
+	return sni_table_lookup(&f->rt->all_hosts, f->host, strlen(f->host),
+	    NULL);
 }
 
+/*
+ * Where f->host:f->port may go, if anywhere. The port asked for is checked
+ * first, for every way in (CONNECT, absolute URI, each later request on the
+ * connection): allow_ports says which ports a client may name, whatever
+ * the name maps to.
+ */
 static enum fp_route
-fp_decide(struct fpconn *f, const struct config *cfg, char *addr, size_t alen,
-    int *port)
+fp_decide(struct fpconn *f, char *addr, size_t alen, int *port)
 {
+	const struct config *cfg = f->rt->cfg;
 	const struct conf_forward_proxy *fp = &cfg->fproxy;
-	const struct conf_host *h = config_host(cfg, f->host);
+	const struct conf_host *h = config_host(f);
 
 	*port = f->port;
-	if (f->is_connect && !port_allowed(fp, f->port))
+	if (!port_allowed(fp, f->port))
 		return FP_DENY_PORT;
 	if (h && h->staging == STAGING_AKAMAI)
 		return FP_STAGING;
@@ -263,7 +295,8 @@ fp_decide(struct fpconn *f, const struct config *cfg, char *addr, size_t alen,
 			}
 		}
 	}
-	const struct conf_resolve *r = config_find_resolve(cfg, f->host);
+	const struct conf_resolve *r = sni_table_find_entry(
+	    &f->rt->resolve_names, f->host);
 	if (r) {
 		snprintf(addr, alen, "%s", r->host);
 		if (r->port)
@@ -271,10 +304,8 @@ fp_decide(struct fpconn *f, const struct config *cfg, char *addr, size_t alen,
 		snprintf(f->via, sizeof(f->via), "[resolve] %s", r->name);
 		return FP_RESOLVE;
 	}
-	bool listed = false;
-	for (size_t i = 0; i < fp->hosts.n && !listed; i++)
-		listed = sni_name_match(fp->hosts.v[i], f->host, strlen(f->host));
-	if (listed || fp->allow_any)
+	if (sni_table_lookup(&f->rt->fproxy_hosts, f->host, strlen(f->host),
+	    NULL) || fp->allow_any)
 		return fp->staging == STAGING_AKAMAI ? FP_STAGING : FP_DNS;
 	return FP_DENY_HOST;
 }
@@ -319,6 +350,7 @@ up_read(struct bufferevent *bev, void *arg)
 {
 	struct fpconn *f = arg;
 
+	fp_touch(f);
 	relay_pipe(bev, f->bev, &f->bytes_down);
 }
 
@@ -341,17 +373,18 @@ up_event(struct bufferevent *bev, short what, void *arg)
 	if (f->state == FP_CONNECTING) {
 		if (what & BEV_EVENT_CONNECTED) {
 			bufferevent_set_timeouts(f->up, NULL, NULL);
+			if (!f->is_connect) {
+				fp_http_start(f);
+				return;
+			}
 			f->state = FP_TUNNEL;
 			f->status = 200;
-			if (f->is_connect)
-				evbuffer_add_printf(bufferevent_get_output(f->bev),
-				    "HTTP/1.1 200 Connection established\r\n"
-				    "Via: 1.1 edgesim\r\n\r\n");
-			else
-				evbuffer_add_buffer(bufferevent_get_output(f->up),
-				    f->head);
+			evbuffer_add_printf(bufferevent_get_output(f->bev),
+			    "HTTP/1.1 200 Connection established\r\n"
+			    "Via: 1.1 edgesim\r\n\r\n");
 			bufferevent_enable(f->up, EV_READ | EV_WRITE);
 			bufferevent_enable(f->bev, EV_READ);
+			fp_watch_idle(f);
 			/* Bytes the client sent early (TLS ClientHello). */
 			relay_pipe(f->bev, f->up, &f->bytes_up);
 			return;
@@ -499,11 +532,12 @@ fp_route(struct fpconn *f)
 	struct es_err e;
 	int port, rc;
 
-	f->route = fp_decide(f, f->rt->cfg, addr, sizeof(addr), &port);
+	f->route = fp_decide(f, addr, sizeof(addr), &port);
 	switch (f->route) {
 	case FP_DENY_PORT:
-		fp_error(f, 403, ES_ERR_PROXY_DENIED, "CONNECT to port %d is not "
-		    "allowed ([forward_proxy] allow_ports)", f->port);
+		fp_error(f, 403, ES_ERR_PROXY_DENIED, "%s to port %d is not "
+		    "allowed ([forward_proxy] allow_ports)", f->is_connect ?
+		    "CONNECT" : "a request", f->port);
 		return;
 	case FP_DENY_HOST:
 		fp_error(f, 403, ES_ERR_PROXY_DENIED, "%s is not a host of this "
@@ -523,6 +557,7 @@ fp_route(struct fpconn *f)
 	case FP_STAGING:
 		/* Re-resolved for every tunnel, as Akamai asks of staging
 		 * tests: the staging edge's address changes. */
+		f->state = FP_RESOLVING;
 		rc = resolve_dns(f->w->dns, f->host, port, &ss, &sl, cname,
 		    sizeof(cname), staging_resolved, f, &f->dns, &e);
 		if (rc == 1) {
@@ -543,64 +578,6 @@ fp_route(struct fpconn *f)
 }
 
 /* --- the request --- */
-
-enum forward_proxy_target_result
-forward_proxy_parse_target(const char *p, size_t n, bool is_connect,
-    struct forward_proxy_target *out)
-{
-	struct http_str target = { p, n }, authority = { NULL, 0 };
-
-	memset(out, 0, sizeof(*out));
-	out->path = http_target_path(target, &authority);
-	/* What follows the path. An absolute URI's path starts where its
-	 * authority ends, when there is one ("/" stands for it otherwise). */
-	const char *after = p + n;
-	if (n > 0 && p[0] == '/') {
-		after = p + out->path.n;
-	} else if (authority.p > p) {
-		after = authority.p + authority.n;
-		if (after < p + n && *after == '/')
-			after += out->path.n;
-	}
-	out->rest.p = after;
-	out->rest.n = is_connect ? 0 : (size_t)(p + n - after);
-	/* Only CONNECT may name a bare "host:port" (authority-form, whose
-	 * authority is the whole target); other methods need an absolute
-	 * URI, whose authority comes after "scheme://". */
-	if (is_connect)
-		authority = target;
-	else if (authority.n == 0 || authority.p == p)
-		return FORWARD_PROXY_TARGET_ORIGIN_FORM;
-
-	const char *h;
-	size_t hn = sni_host_from_header(authority.p, authority.n, &h);
-	/* No NUL either: a C string would end there (read_head's targets
-	 * never hold one, but any bytes may come here). */
-	if (hn == 0 || hn > SNI_NAME_MAX || memchr(h, '\0', hn))
-		return FORWARD_PROXY_TARGET_BAD_HOST;
-	snprintf(out->host, sizeof(out->host), "%.*s", (int)hn, h);
-	str_lower(out->host);
-	/* One trailing dot is the root; "a.." or "." leave an empty label. */
-	if (out->host[hn - 1] == '.')
-		out->host[--hn] = '\0';
-	if (hn == 0 || out->host[hn - 1] == '.') {
-		memset(out->host, 0, sizeof(out->host));
-		return FORWARD_PROXY_TARGET_BAD_HOST;
-	}
-
-	/* sni_host_from_header checked the port: 1..5 digits to the end. */
-	const char *end = authority.p + authority.n;
-	const char *colon = memchr(h + hn, ':', (size_t)(end - (h + hn)));
-	if (colon) {
-		for (const char *d = colon + 1; d < end; d++)
-			out->port = out->port * 10 + (*d - '0');
-	} else {
-		out->port = is_connect ? 0 : 80;
-	}
-	if (out->port <= 0 || out->port > 65535)
-		return FORWARD_PROXY_TARGET_BAD_PORT;
-	return FORWARD_PROXY_TARGET_OK;
-}
 
 static void
 copy_hs(char *dst, size_t len, struct http_str s)
@@ -659,6 +636,34 @@ serve_pac(struct fpconn *f)
 	free(pac);
 }
 
+static bool
+is_pac_path(struct http_str path)
+{
+	return path.n == 10 && memcmp(path.p, "/proxy.pac", 10) == 0;
+}
+
+/* Edges speak HTTPS: send a browser that asked for http:// there. */
+static void
+redirect_to_https(struct fpconn *f, const struct authority *a)
+{
+	struct evbuffer *out = bufferevent_get_output(f->bev);
+
+	evbuffer_add_printf(out, "HTTP/1.1 301 Moved Permanently\r\n"
+	    "Location: https://%s%.*s%.*s\r\nContent-Length: 0\r\n"
+	    "Connection: close\r\n\r\n", f->host, (int)a->path.n, a->path.p,
+	    (int)a->query.n, a->query.p);
+	f->route = FP_EDGE;
+	f->status = 301;
+	fp_note(f, "edges speak HTTPS: redirected");
+	f->state = FP_FLUSH_CLOSE;
+	bufferevent_disable(f->bev, EV_READ);
+}
+
+/*
+ * A request head: parse it, give it one authority, check where it goes.
+ * The same for the first head and for every later one on the connection:
+ * nothing after a head is ever sent on unparsed, except inside a tunnel.
+ */
 static void
 read_head(struct fpconn *f)
 {
@@ -666,14 +671,27 @@ read_head(struct fpconn *f)
 	size_t max = (size_t)f->rt->cfg->global.max_header_size;
 	size_t len = evbuffer_get_length(in), head_len = 0;
 	struct http_request *req = &f->w->scratch_req;
+	struct authority a;
 
 	if (len == 0)
 		return;
-	size_t n = len < max ? len : max;
-	const char *buf = (const char *)evbuffer_pullup(in, (ev_ssize_t)n);
-	enum http_result pr = http_parse_request(buf, n, max, req, &head_len);
-	if (pr == HTTP_INCOMPLETE)
+	if (f->timer_idle) {
+		/* A later request began: its head must come within
+		 * header_timeout, like the first one's. */
+		f->timer_idle = false;
+		fp_arm(f, f->rt->cfg->global.header_timeout_ms);
+	}
+	/* Collected and scanned as it arrives, parsed when worth it (not
+	 * from byte 0 on every read: relay.h, struct relay_head). */
+	const char *buf;
+	size_t n;
+	if (!relay_head_take(&f->head_in, in, max, &buf, &n))
 		return;
+	enum http_result pr = http_parse_request(buf, n, max, req, &head_len);
+	if (pr == HTTP_INCOMPLETE) {
+		relay_head_incomplete(&f->head_in, in, n);
+		return;
+	}
 	evtimer_del(&f->timer);
 	if (pr != HTTP_OK) {
 		snprintf(f->target, sizeof(f->target), "%.*s",
@@ -686,14 +704,17 @@ read_head(struct fpconn *f)
 	copy_hs(f->target, sizeof(f->target), req->target);
 	f->is_connect = http_str_ieq(req->method, "CONNECT");
 
-	struct forward_proxy_target t;
-	enum forward_proxy_target_result tr = forward_proxy_parse_target(req->target.p,
-	    req->target.n, f->is_connect, &t);
-	struct http_str path = t.path;
-	if (tr == FORWARD_PROXY_TARGET_ORIGIN_FORM) {
+	enum authority_result ar = authority_parse(req, &a);
+	if (ar != AUTHORITY_OK) {
+		fp_error(f, 400, ES_ERR_BAD_REQUEST, "%s", ar ==
+		    AUTHORITY_ERR_MALFORMED && f->is_connect ?
+		    "CONNECT needs host:port" : authority_result_str(ar));
+		return;
+	}
+	if (a.form == AUTHORITY_ORIGIN_FORM || a.form == AUTHORITY_ASTERISK_FORM) {
 		/* Origin form: only the PAC file is served by the proxy. */
-		if (path.n == 10 && memcmp(path.p, "/proxy.pac", 10) == 0 &&
-		    (http_str_ieq(req->method, "GET") || req->is_head))
+		if (is_pac_path(a.path) && (http_str_ieq(req->method, "GET") ||
+		    req->is_head))
 			serve_pac(f);
 		else
 			fp_error(f, 400, ES_ERR_BAD_REQUEST, "this is a proxy: ask "
@@ -701,62 +722,53 @@ read_head(struct fpconn *f)
 			    "host:port, or /proxy.pac");
 		return;
 	}
-	if (tr == FORWARD_PROXY_TARGET_BAD_HOST) {
+	/* The proxy speaks plain HTTP to destinations: an https:// URI is
+	 * for CONNECT. */
+	if (a.form == AUTHORITY_ABSOLUTE_FORM && !(req->target.n > 7 &&
+	    strncasecmp(req->target.p, "http://", 7) == 0)) {
+		fp_error(f, 400, ES_ERR_BAD_REQUEST, "an https:// URI goes "
+		    "through CONNECT host:443, not as a plain request");
+		return;
+	}
+	if (a.host.n > SNI_NAME_MAX) {
 		fp_error(f, 400, ES_ERR_BAD_REQUEST, "malformed %s target",
 		    f->is_connect ? "CONNECT" : "request");
 		return;
 	}
-	snprintf(f->host, sizeof(f->host), "%s", t.host);
-	f->port = t.port;
-	if (tr == FORWARD_PROXY_TARGET_BAD_PORT) {
-		fp_error(f, 400, ES_ERR_BAD_REQUEST, "CONNECT needs host:port");
+	snprintf(f->host, sizeof(f->host), "%.*s", (int)a.host.n, a.host.p);
+	str_lower(f->host);
+	size_t hn = strlen(f->host);
+	if (hn > 1 && f->host[hn - 1] == '.')
+		f->host[--hn] = '\0';
+	/* One trailing dot is the root; "a.." or "." leave an empty label,
+	 * which name matching would strip again (found by fuzzing). */
+	if (hn == 0 || f->host[hn - 1] == '.' || f->host[0] == '.') {
+		fp_error(f, 400, ES_ERR_BAD_REQUEST, "malformed %s target",
+		    f->is_connect ? "CONNECT" : "request");
 		return;
 	}
+	f->port = a.port ? a.port : 80;
+
 	if (!f->is_connect) {
 		/* The proxy's own PAC, asked for with an absolute URI. */
-		if (path.n == 10 && memcmp(path.p, "/proxy.pac", 10) == 0 &&
-		    f->port == f->rt->cfg->fproxy.listen.port &&
-		    strcmp(f->host, f->rt->cfg->fproxy.listen.host) == 0) {
+		if (is_pac_path(a.path) &&
+		    f->port == fp_conf(f)->listen.port &&
+		    strcmp(f->host, fp_conf(f)->listen.host) == 0) {
 			serve_pac(f);
 			return;
 		}
-		/* Edges speak HTTPS: send the browser there. */
-		if (config_host(f->rt->cfg, f->host) &&
-		    config_host(f->rt->cfg, f->host)->staging == STAGING_NONE) {
-			char body[SNI_NAME_MAX + 400];
-			struct evbuffer *out = bufferevent_get_output(f->bev);
-			snprintf(body, sizeof(body), "https://%s%.*s%.*s",
-			    f->host, (int)path.n, path.p, (int)t.rest.n,
-			    t.rest.p);
-			evbuffer_add_printf(out, "HTTP/1.1 301 Moved Permanently\r\n"
-			    "Location: %s\r\nContent-Length: 0\r\n"
-			    "Connection: close\r\n\r\n", body);
-			f->route = FP_EDGE;
-			f->status = 301;
-			fp_note(f, "edges speak HTTPS: redirected");
-			f->state = FP_FLUSH_CLOSE;
-			bufferevent_disable(f->bev, EV_READ);
+		const struct conf_host *h = config_host(f);
+		if (h && h->staging == STAGING_NONE && port_allowed(fp_conf(f),
+		    f->port)) {
+			redirect_to_https(f, &a);
 			return;
 		}
-		/* One request, sent in origin form, then the bytes flow. */
-		f->head = evbuffer_new();
-		evbuffer_add(f->head, req->method.p, req->method.n);
-		evbuffer_add_printf(f->head, " %.*s%.*s HTTP/1.1\r\n",
-		    (int)path.n, path.p, (int)t.rest.n, t.rest.p);
-		for (size_t i = 0; i < req->n_headers; i++) {
-			const struct http_header *hd = &req->headers[i];
-			if (http_header_is_hop_by_hop(req->headers,
-			    req->n_headers, i))
-				continue;
-			evbuffer_add(f->head, hd->name.p, hd->name.n);
-			evbuffer_add(f->head, ": ", 2);
-			evbuffer_add(f->head, hd->value.p, hd->value.n);
-			evbuffer_add(f->head, "\r\n", 2);
-		}
-		evbuffer_add_printf(f->head, "Via: 1.1 edgesim\r\n"
-		    "Connection: close\r\n\r\n");
+		/* Host becomes the authority (RFC 9112 3.2.2), as on the
+		 * edges: the destination sees the name that was checked. */
+		authority_apply(req, &a);
+		fp_http_prepare(f, req, &a);
 	}
-	evbuffer_drain(in, head_len);
+	relay_head_done(&f->head_in, in, head_len);
 	bufferevent_disable(f->bev, EV_READ);
 	fp_route(f);
 }
@@ -775,6 +787,7 @@ fp_linger(struct fpconn *f)
 	struct timeval tv = { 1, 0 };
 
 	f->state = FP_LINGER;
+	f->timer_idle = false;
 	shutdown(f->fd, SHUT_WR);
 	bufferevent_disable(f->bev, EV_WRITE);
 	bufferevent_enable(f->bev, EV_READ);
@@ -786,15 +799,27 @@ client_read(struct bufferevent *bev, void *arg)
 {
 	struct fpconn *f = arg;
 
-	if (f->state == FP_LINGER) {
+	switch (f->state) {
+	case FP_LINGER: {
 		struct evbuffer *in = bufferevent_get_input(bev);
 		evbuffer_drain(in, evbuffer_get_length(in));
 		return;
 	}
-	if (f->state == FP_READ_HEAD)
+	case FP_READ_HEAD:
 		read_head(f);
-	else if (f->state == FP_TUNNEL && f->up)
-		relay_pipe(bev, f->up, &f->bytes_up);
+		return;
+	case FP_TUNNEL:
+		if (f->up) {
+			fp_touch(f);
+			relay_pipe(bev, f->up, &f->bytes_up);
+		}
+		return;
+	case FP_REQUEST:
+		fp_http_client_read(f);
+		return;
+	default:
+		return;
+	}
 }
 
 static void
@@ -805,7 +830,7 @@ client_write(struct bufferevent *bev, void *arg)
 	(void)bev;
 	if (f->state == FP_FLUSH_CLOSE &&
 	    evbuffer_get_length(bufferevent_get_output(f->bev)) == 0) {
-		if (f->up == NULL && f->status >= 400)
+		if (f->up == NULL && f->code != ES_OK)
 			fp_linger(f);
 		else
 			forward_proxy_close(f, NULL);
@@ -813,6 +838,8 @@ client_write(struct bufferevent *bev, void *arg)
 	}
 	if (f->state == FP_TUNNEL && f->up)
 		bufferevent_enable(f->up, EV_READ);
+	else if (f->state == FP_REQUEST)
+		fp_http_client_write(f);
 }
 
 static void
@@ -835,7 +862,8 @@ client_event(struct bufferevent *bev, short what, void *arg)
 		return;
 	}
 	if ((f->state == FP_READ_HEAD && evbuffer_get_length(
-	    bufferevent_get_input(f->bev)) == 0) || f->state == FP_LINGER) {
+	    bufferevent_get_input(f->bev)) == 0 &&
+	    !relay_head_started(&f->head_in)) || f->state == FP_LINGER) {
 		forward_proxy_close(f, NULL);  /* closed without asking anything */
 		return;
 	}
@@ -853,8 +881,33 @@ fp_timeout(evutil_socket_t fd, short what, void *arg)
 		forward_proxy_close(f, NULL);
 		return;
 	}
+	if (f->timer_idle) {
+		int64_t idle = fp_conf(f)->idle_timeout_ms;
+		int64_t quiet = clock_mono_ms() - f->last_active;
+		if (quiet < idle) {
+			fp_arm(f, idle - quiet);        /* bytes moved since */
+			return;
+		}
+		if (f->state == FP_READ_HEAD) {
+			forward_proxy_close(f, NULL);   /* idle keep-alive */
+			return;
+		}
+		/* A relayed request whose destination is the one being
+		 * waited for: read_timeout is in charge of that (a 504). */
+		if (f->state == FP_REQUEST && f->body_done && f->up &&
+		    (bufferevent_get_enabled(f->up) & EV_READ)) {
+			fp_arm(f, idle);
+			f->last_active = clock_mono_ms();
+			return;
+		}
+		forward_proxy_close(f, f->state == FP_TUNNEL ?
+		    "tunnel idle for [forward_proxy] idle_timeout" :
+		    "nothing moved for [forward_proxy] idle_timeout");
+		return;
+	}
 	if (f->state == FP_READ_HEAD) {
-		if (evbuffer_get_length(bufferevent_get_input(f->bev)) == 0) {
+		if (evbuffer_get_length(bufferevent_get_input(f->bev)) == 0 &&
+		    !relay_head_started(&f->head_in)) {
 			forward_proxy_close(f, NULL);
 			return;
 		}
@@ -867,25 +920,19 @@ void
 forward_proxy_accept(struct worker *w, int fd, const struct sockaddr *sa)
 {
 	struct fpconn *f = xcalloc(1, sizeof(*f));
-	struct timeval tv;
-	int64_t ms = w->rt->cfg->global.header_timeout_ms;
 	int one = 1;
 
 	f->magic = FPCONN_MAGIC;
 	f->w = w;
 	f->rt = runtime_ref(w->rt);
 	f->fd = fd;
-	f->t_start = clock_mono_ms();
-	f->id = worker_next_id(w);
-	/* A plain reference ("es-..."): explain finds the proxy's record. */
-	static const struct persona_id proxy_id = { .persona = PERSONA_PLAIN,
-	    .edge_name = "forward_proxy" };
-	persona_ref(&proxy_id, ES_OK, clock_wall_ms() / 1000, f->id, f->ref,
-	    sizeof(f->ref));
+	relay_head_init(&f->head_in);
+	fp_new_request(f);
 	resolve_addr_text(sa, f->client, sizeof(f->client));
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	TAILQ_INSERT_TAIL(&w->fpconns, f, link);
 	w->n_conns++;
+	evtimer_assign(&f->timer, w->base, fp_timeout, f);
 	f->bev = bufferevent_socket_new(w->base, fd, BEV_OPT_CLOSE_ON_FREE);
 	if (f->bev == NULL) {
 		close(fd);
@@ -894,9 +941,10 @@ forward_proxy_accept(struct worker *w, int fd, const struct sockaddr *sa)
 	}
 	bufferevent_setcb(f->bev, client_read, client_write, client_event, f);
 	bufferevent_setwatermark(f->bev, EV_WRITE, RELAY_HIGH_WATER / 2, 0);
+	/* A client that pipelines while a request is relayed waits in its
+	 * socket once a head's worth and a relay's worth are buffered. */
+	bufferevent_setwatermark(f->bev, EV_READ, 0,
+	    (size_t)w->rt->cfg->global.max_header_size + RELAY_HIGH_WATER);
 	bufferevent_enable(f->bev, EV_READ | EV_WRITE);
-	evtimer_assign(&f->timer, w->base, fp_timeout, f);
-	tv.tv_sec = (time_t)(ms / 1000);
-	tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
-	evtimer_add(&f->timer, &tv);
+	fp_arm(f, w->rt->cfg->global.header_timeout_ms);
 }

@@ -8,10 +8,13 @@
  * clients differ harmlessly (bare LF after the head's lines, blanks around
  * values) it accepts.
  *
- * A head that is not complete yet is re-parsed from the start when more
- * bytes arrive. Every error is decided only from bytes already seen, so a
- * prefix that fails fails the same way whatever follows, and a request line
- * that can no longer become valid (a TLS ClientHello, say) fails at once.
+ * A head that is not complete yet is parsed again from the start when
+ * enough has arrived (struct http_head_scan decides when: the end of the
+ * head, or a quarter more bytes, so that the parses of one head add up to
+ * a few times its size). Every error is decided only from bytes already
+ * seen, so a prefix that fails fails the same way whatever follows, and a
+ * request line that can no longer become valid (a TLS ClientHello, say)
+ * fails as soon as it is parsed.
  */
 #include "http.h"
 
@@ -885,7 +888,13 @@ http_chunked_scan(struct http_chunked *c, const char *buf, size_t len,
 		case HTTP_CHUNK_SIZE:
 			v = hex_value(ch);
 			if (v >= 0) {
-				if (c->size_digits == CHUNK_SIZE_DIGITS_MAX)
+				/* Bounded twice: 16 digits, leading zeros
+				 * included, and a value that fits a signed
+				 * 64-bit length, as nginx's off_t check does: a
+				 * size that another parser would read as
+				 * negative, or wrap, is a desync. */
+				if (c->size_digits == CHUNK_SIZE_DIGITS_MAX ||
+				    c->remaining > (uint64_t)(INT64_MAX >> 4))
 					goto error;
 				c->remaining = c->remaining << 4 | (unsigned)v;
 				c->size_digits++;
@@ -997,4 +1006,58 @@ http_chunked_scan(struct http_chunked *c, const char *buf, size_t len,
 error:
 	*used = i;
 	return HTTP_CHUNKED_ERROR;
+}
+
+void
+http_head_scan_init(struct http_head_scan *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->state = 3;
+}
+
+/*
+ * States: 3 nothing but empty lines yet (RFC 9112 2.2 lets them precede
+ * the request line; they end no head, so a stream of them costs no parse),
+ * 0 inside a line, 1 just after an LF, 2 after LF CR. An LF in state 1 or
+ * 2 is the empty line that ends a head.
+ */
+size_t
+http_head_scan_feed(struct http_head_scan *s, const char *buf, size_t n)
+{
+	uint8_t st = s->state;
+	size_t i = 0;
+
+	while (i < n && !s->found) {
+		char c = buf[i++];
+		if (st == 3) {
+			if (c != '\r' && c != '\n')
+				st = 0;
+		} else if (c == '\n') {
+			if (st != 0)
+				s->found = true;
+			st = 1;
+		} else if (c == '\r' && st == 1) {
+			st = 2;
+		} else {
+			st = 0;
+		}
+	}
+	s->state = st;
+	s->scanned += (uint32_t)i;
+	return i;
+}
+
+bool
+http_head_scan_ready(const struct http_head_scan *s, size_t len,
+    size_t max_head)
+{
+	size_t step = s->parsed_at / 4 > 256 ? s->parsed_at / 4 : 256;
+
+	return s->found || len >= max_head || len >= s->parsed_at + step;
+}
+
+void
+http_head_scan_parsed(struct http_head_scan *s, size_t len)
+{
+	s->parsed_at = (uint32_t)len;
 }

@@ -105,6 +105,35 @@ enum http_result http_parse_response(const char *buf, size_t len,
     size_t max_head, bool request_was_head, struct http_response *res,
     size_t *head_len);
 
+/*
+ * Reading a head as it trickles in, without parsing it from byte 0 on
+ * every read (a client sending one byte per TLS record would make that
+ * quadratic in the head's size). The bytes are fed once each, in order, to
+ * a scanner that finds the empty line ending a head; the full parse runs
+ * when that line has arrived, when max_head bytes are there (431), or when
+ * the buffer grew by a quarter (at least 256 bytes) since the last parse,
+ * so that a malformed beginning is still refused before the rest arrives.
+ * The parses of one head then add up to a few times its size, and each
+ * byte is scanned once: linear. Reset it when a head was consumed.
+ */
+struct http_head_scan {
+	uint32_t scanned;               /* bytes fed so far */
+	uint32_t parsed_at;             /* buffer length at the last parse */
+	uint8_t state;                  /* where in a line (http.c) */
+	bool found;                     /* an empty line ended a head */
+};
+
+void http_head_scan_init(struct http_head_scan *s);
+/* Feed buf[0..n), the bytes after the s->scanned already fed. Stops after
+ * the empty line that ends a head; returns the bytes it took. */
+size_t http_head_scan_feed(struct http_head_scan *s, const char *buf,
+    size_t n);
+/* Whether parsing the len buffered bytes is worth it now (see above). */
+bool http_head_scan_ready(const struct http_head_scan *s, size_t len,
+    size_t max_head);
+/* A parse of len bytes said "incomplete": wait for more before the next. */
+void http_head_scan_parsed(struct http_head_scan *s, size_t len);
+
 /* Case-insensitive comparison of an http_str to a C string. */
 bool http_str_ieq(struct http_str s, const char *c);
 
@@ -135,7 +164,9 @@ struct http_str http_target_path(struct http_str target,
  * where the body ends (after the last chunk and its trailers) so that the
  * next message on the connection starts at the right byte. Data bytes are
  * skipped in bulk; only size lines and trailers are examined. Feed any split
- * of the stream, in order.
+ * of the stream, in order. A chunk size has at most 16 hex digits, leading
+ * zeros included, and a value below 2^63: one that a signed 64-bit parser
+ * would read as negative, or one that wraps, is an error, not a length.
  */
 enum http_chunked_state {
 	HTTP_CHUNK_SIZE = 0,            /* reading hex digits of a size line */

@@ -28,6 +28,9 @@ runtime_free(struct runtime *rt)
 		free(rt->origins[i].root_real);
 	}
 	free(rt->origins);
+	sni_table_free(&rt->all_hosts);
+	sni_table_free(&rt->resolve_names);
+	sni_table_free(&rt->fproxy_hosts);
 	config_free(cfg);
 	free(rt);
 }
@@ -36,11 +39,15 @@ struct runtime *
 runtime_build(struct config *cfg, uint64_t generation, struct es_err *err)
 {
 	struct runtime *rt = xcalloc(1, sizeof(*rt));
+	struct certs_loaded *loaded = NULL;
 
 	atomic_init(&rt->refs, 1);
 	rt->generation = generation;
 	rt->cfg = cfg;
-	if (certs_ensure_all(cfg, false, NULL, err) < 0)
+	/* Every lab certificate checked (or issued) in one opening of the
+	 * PKI, and kept parsed for the edges below. */
+	loaded = certs_loaded_new();
+	if (certs_ensure_all(cfg, false, NULL, loaded, err) < 0)
 		goto fail;
 
 	rt->origins = xcalloc(cfg->n_origins, sizeof(*rt->origins));
@@ -64,6 +71,22 @@ runtime_build(struct config *cfg, uint64_t generation, struct es_err *err)
 		}
 	}
 
+	sni_table_init(&rt->all_hosts);
+	sni_table_init(&rt->resolve_names);
+	sni_table_init(&rt->fproxy_hosts);
+	for (size_t i = 0; i < cfg->n_hosts; i++) {
+		struct conf_host *h = cfg->hosts[i];
+		sni_table_add(&rt->all_hosts, h->sec.name, false, h);
+		for (size_t a = 0; a < h->aliases.n; a++)
+			sni_table_add(&rt->all_hosts, h->aliases.v[a], true, h);
+	}
+	for (size_t i = 0; i < cfg->n_resolve; i++)
+		sni_table_add(&rt->resolve_names, cfg->resolve[i].name, false,
+		    &cfg->resolve[i]);
+	for (size_t i = 0; i < cfg->fproxy.hosts.n; i++)
+		sni_table_add(&rt->fproxy_hosts, cfg->fproxy.hosts.v[i], false,
+		    cfg);
+
 	rt->edges = xcalloc(cfg->n_edges, sizeof(*rt->edges));
 	for (size_t i = 0; i < cfg->n_edges; i++) {
 		const struct conf_edge *e = cfg->edges[i];
@@ -78,11 +101,14 @@ runtime_build(struct config *cfg, uint64_t generation, struct es_err *err)
 		}
 		persona_id_init(&er->id, e->persona, e->sec.name,
 		    e->n_listen ? e->listen[0].host : NULL);
-		if (!e->disabled && tls_server_init(&er->tls, cfg, e, err) < 0)
+		if (!e->disabled && tls_server_init(&er->tls, cfg, e, loaded,
+		    err) < 0)
 			goto fail;
 	}
+	certs_loaded_free(loaded);
 	return rt;
 fail:
+	certs_loaded_free(loaded);
 	runtime_free(rt);
 	return NULL;
 }

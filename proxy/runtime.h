@@ -36,6 +36,13 @@ struct runtime {
 	struct config *cfg;             /* owned */
 	struct edge_rt *edges;          /* indexed like cfg->edges */
 	struct origin_rt *origins;      /* indexed like cfg->origins */
+	/* The forward proxy's look-ups, built once so that a request costs
+	 * the same with 10 names or 60,000: every host name and alias of
+	 * the config (-> struct conf_host), the [resolve] names
+	 * (-> struct conf_resolve) and [forward_proxy] hosts (-> the cfg). */
+	struct sni_table all_hosts;
+	struct sni_table resolve_names;
+	struct sni_table fproxy_hosts;
 };
 
 /*

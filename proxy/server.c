@@ -252,9 +252,12 @@ log_edges(const struct runtime *rt, int n_workers)
 		sbuf_init(&hosts);
 		for (size_t j = 0; j < e->n_listen; j++)
 			sbuf_addf(&addrs, "%s%s", j ? " " : "", e->listen[j].text);
-		for (size_t j = 0; j < e->n_hosts; j++)
+		/* A config of 10,000 hosts is not one log line of them. */
+		for (size_t j = 0; j < e->n_hosts && j < 20; j++)
 			sbuf_addf(&hosts, "%s%s", j ? " " : "",
 			    e->hosts[j]->sec.name);
+		if (e->n_hosts > 20)
+			sbuf_addf(&hosts, " (and %zu more)", e->n_hosts - 20);
 		log_begin(&r, "edge");
 		log_str(&r, "edge", e->sec.name);
 		log_str(&r, "persona", config_persona_name(e->persona));
@@ -267,6 +270,40 @@ log_edges(const struct runtime *rt, int n_workers)
 		sbuf_free(&addrs);
 		sbuf_free(&hosts);
 	}
+}
+
+/*
+ * One record per address the process listens on, the forward proxy's
+ * included, saying what it serves and whether other machines can reach
+ * it: what is open is never a surprise.
+ */
+static void
+log_listener(const struct conf_listen *l, const char *kind, const char *name)
+{
+	struct log_rec r;
+
+	log_begin(&r, "listener");
+	log_str(&r, "listen", l->text ? l->text : l->host);
+	log_str(&r, "kind", kind);
+	if (name)
+		log_str(&r, "edge", name);
+	/* Not loopback: check's warning, logged at start, says more. */
+	log_bool(&r, "loopback", config_listen_loopback(l->host));
+	log_end(&r);
+}
+
+static void
+log_listeners(const struct runtime *rt)
+{
+	const struct config *cfg = rt->cfg;
+
+	for (size_t i = 0; i < cfg->n_edges; i++) {
+		const struct conf_edge *e = cfg->edges[i];
+		for (size_t j = 0; !e->disabled && j < e->n_listen; j++)
+			log_listener(&e->listen[j], "edge", e->sec.name);
+	}
+	if (cfg->fproxy.present)
+		log_listener(&cfg->fproxy.listen, "forward_proxy", NULL);
 }
 
 /* --- reload and stop --- */
@@ -328,6 +365,7 @@ reload(struct server *s)
 	for (int i = 0; i < s->n_workers; i++)
 		worker_call(&s->wts[i], do_swap, rt);
 	log_edges(rt, s->n_workers);
+	log_listeners(rt);
 	admin_reloaded(rt);
 	log_info("reloaded: generation %llu", (unsigned long long)s->generation);
 	runtime_unref(s->rt);
@@ -559,6 +597,7 @@ server_run(const char *config_path, const struct strlist *edges)
 	    EDGESIM_VERSION, (int)getpid(), config_path, s.n_workers,
 	    s.n_workers == 1 ? "" : "s");
 	log_edges(rt, s.n_workers);
+	log_listeners(rt);
 	s.rt = rt;              /* and each worker holds its own reference */
 
 	event_base_loop(s.base, EVLOOP_NO_EXIT_ON_EMPTY);

@@ -23,7 +23,88 @@ sni_table_free(struct sni_table *t)
 	for (size_t i = 0; i < t->n; i++)
 		free(t->v[i].name);
 	free(t->v);
+	free(t->exact);
+	free(t->wild);
 	sni_table_init(t);
+}
+
+static unsigned char
+lower(unsigned char c)
+{
+	return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c;
+}
+
+/* FNV-1a over the lowercased bytes. */
+static uint32_t
+name_hash(const char *s, size_t n)
+{
+	uint32_t h = 2166136261u;
+
+	for (size_t i = 0; i < n; i++) {
+		h ^= lower((unsigned char)s[i]);
+		h *= 16777619u;
+	}
+	return h;
+}
+
+/* The key an entry is indexed by: the name, or a wildcard's parent. */
+static const char *
+entry_key(const struct sni_entry *e, size_t *n)
+{
+	if (e->kind == SNI_WILDCARD) {
+		*n = e->len - 2;
+		return e->name + 2;
+	}
+	*n = e->len;
+	return e->name;
+}
+
+/* The slot of index for key[0..n) (a match, or the empty one to fill). */
+static uint32_t *
+slot_for(const struct sni_table *t, uint32_t *index, const char *key,
+    size_t n)
+{
+	size_t mask = t->slots - 1;
+	size_t i = name_hash(key, n) & mask;
+
+	for (;;) {
+		uint32_t *s = &index[i];
+		if (*s == 0)
+			return s;
+		const struct sni_entry *e = &t->v[*s - 1];
+		size_t en;
+		const char *ek = entry_key(e, &en);
+		if (en == n && strncasecmp(ek, key, n) == 0)
+			return s;
+		i = (i + 1) & mask;
+	}
+}
+
+/* Index entry i; a key already indexed keeps the better entry. */
+static void
+index_entry(struct sni_table *t, size_t i)
+{
+	const struct sni_entry *e = &t->v[i];
+	size_t n;
+	const char *key = entry_key(e, &n);
+	uint32_t *s = slot_for(t, e->kind == SNI_WILDCARD ? t->wild : t->exact,
+	    key, n);
+
+	if (*s == 0 || (e->kind == SNI_EXACT_NAME &&
+	    t->v[*s - 1].kind == SNI_EXACT_ALIAS))
+		*s = (uint32_t)i + 1;
+}
+
+static void
+rehash(struct sni_table *t, size_t slots)
+{
+	free(t->exact);
+	free(t->wild);
+	t->slots = slots;
+	t->exact = xcalloc(slots, sizeof(*t->exact));
+	t->wild = xcalloc(slots, sizeof(*t->wild));
+	for (size_t i = 0; i < t->n; i++)
+		index_entry(t, i);
 }
 
 void
@@ -39,11 +120,17 @@ sni_table_add(struct sni_table *t, const char *name, bool is_alias,
 	if (n > 1 && name[n - 1] == '.')
 		n--;
 	e->name = str_lower(xstrndup(name, n));
+	e->len = n;
 	e->host = host;
 	if (str_has_prefix(e->name, "*."))
 		e->kind = SNI_WILDCARD;
 	else
 		e->kind = is_alias ? SNI_EXACT_ALIAS : SNI_EXACT_NAME;
+	/* At most half full: probe sequences stay short. */
+	if (t->n * 2 > t->slots)
+		rehash(t, t->slots ? t->slots * 2 : 16);
+	else
+		index_entry(t, t->n - 1);
 }
 
 static bool
@@ -78,29 +165,39 @@ void *
 sni_table_lookup(const struct sni_table *t, const char *name, size_t n,
     enum sni_kind *kind)
 {
-	static const enum sni_kind order[] = { SNI_EXACT_NAME,
-	    SNI_EXACT_ALIAS, SNI_WILDCARD };
+	if (n > 1 && name[n - 1] == '.')
+		n--;
+	if (n == 0 || t->n == 0)
+		return NULL;
+	uint32_t s = *slot_for(t, t->exact, name, n);
+	if (s == 0) {
+		/* "*.d" matches "x.d" where x is one non-empty label. */
+		const char *dot = memchr(name, '.', n);
+		if (dot == NULL || dot == name || dot + 1 == name + n)
+			return NULL;
+		size_t rest = n - (size_t)(dot + 1 - name);
+		s = *slot_for(t, t->wild, dot + 1, rest);
+		if (s == 0)
+			return NULL;
+	}
+	if (kind)
+		*kind = t->v[s - 1].kind;
+	return t->v[s - 1].host;
+}
+
+void *
+sni_table_find_entry(const struct sni_table *t, const char *name)
+{
+	size_t n = strlen(name);
+	bool wild = str_has_prefix(name, "*.");
 
 	if (n > 1 && name[n - 1] == '.')
 		n--;
-	if (n == 0)
+	if (t->n == 0 || n == 0)
 		return NULL;
-	for (size_t o = 0; o < ES_ARRAY_LEN(order); o++) {
-		for (size_t i = 0; i < t->n; i++) {
-			const struct sni_entry *e = &t->v[i];
-			if (e->kind != order[o])
-				continue;
-			/* The trailing dot is gone: strip no second one. */
-			if (e->kind == SNI_WILDCARD ?
-			    name_match(e->name, name, n) :
-			    name_eq(e->name, name, n)) {
-				if (kind)
-					*kind = e->kind;
-				return e->host;
-			}
-		}
-	}
-	return NULL;
+	uint32_t s = wild ? *slot_for(t, t->wild, name + 2, n - 2) :
+	    *slot_for(t, t->exact, name, n);
+	return s ? t->v[s - 1].host : NULL;
 }
 
 bool

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "certs.h"
+#include "pki.h"
 #include "tls_common.h"
 
 const char *
@@ -118,9 +119,15 @@ client_hello_cb(SSL *ssl, int *al, void *arg)
 	}
 	hello->verdict = TLS_HELLO_HOST;
 	hello->host = h->host;
-	if (h->ctx != ts->default_ctx && SSL_set_SSL_CTX(ssl, h->ctx) == NULL) {
-		*al = SSL_AD_INTERNAL_ERROR;
-		return SSL_CLIENT_HELLO_ERROR;
+	/* The host's certificate replaces the default one (all of it: a
+	 * default of another key type must not be chosen instead). */
+	if (!h->is_default) {
+		SSL_certs_clear(ssl);
+		if (SSL_use_cert_and_key(ssl, h->cert, h->key,
+		    sk_X509_num(h->chain) > 0 ? h->chain : NULL, 1) != 1) {
+			*al = SSL_AD_INTERNAL_ERROR;
+			return SSL_CLIENT_HELLO_ERROR;
+		}
 	}
 	return SSL_CLIENT_HELLO_SUCCESS;
 }
@@ -175,50 +182,78 @@ ctx_setup(struct tls_server *ts, const struct config *cfg, SSL_CTX *ctx,
 	return 0;
 }
 
-static SSL_CTX *
-ctx_for_cert(struct tls_server *ts, const struct config *cfg,
+/*
+ * The chain and key of spec (owned by host, NULL for the default): taken
+ * from what the lab checked at start (loaded), else read from the files
+ * (pki.c's fast readers). th gets its own references.
+ */
+static int
+load_cert(struct tls_server *ts, const struct config *cfg,
     const struct conf_host *host, const struct cert_spec *spec,
+    const struct certs_loaded *loaded, struct tls_server_host *th,
     struct es_err *err)
 {
 	struct pki_paths paths;
 	struct es_err e2;
+	STACK_OF(X509) *certs = NULL;
+	EVP_PKEY *key = NULL;
 
-	if (certs_resolve(cfg, host, spec, true, &paths, &e2) < 0) {
-		es_errf(err, "[edge %s] %s: %s", ts->conf->sec.name,
+	if (certs_resolve(cfg, host, spec, false, &paths, &e2) < 0)
+		return es_errf(err, "[edge %s] %s: %s", ts->conf->sec.name,
 		    host ? host->sec.name : "default certificate", e2.msg);
-		return NULL;
+	const struct pki_loaded *lo = certs_loaded_find(loaded, paths.cert);
+	if (lo && lo->certs && lo->key) {
+		certs = X509_chain_up_ref(lo->certs);
+		if (EVP_PKEY_up_ref(lo->key))
+			key = lo->key;
+	} else {
+		certs = pki_certs_load(paths.cert);
+		key = certs ? pki_key_load(paths.key) : NULL;
+		if (certs == NULL || key == NULL) {
+			sk_X509_pop_free(certs, X509_free);
+			EVP_PKEY_free(key);
+			return es_errf(err, "[edge %s] cannot load %s '%s'",
+			    ts->conf->sec.name, certs ? "key" : "certificate",
+			    certs ? paths.key : paths.cert);
+		}
+		if (X509_check_private_key(sk_X509_value(certs, 0), key) != 1) {
+			sk_X509_pop_free(certs, X509_free);
+			EVP_PKEY_free(key);
+			ERR_clear_error();
+			return es_errf(err, "key '%s' does not match certificate "
+			    "'%s'", paths.key, paths.cert);
+		}
 	}
-	SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
-	if (ctx == NULL) {
-		tls_err_openssl(err, "SSL_CTX_new");
-		return NULL;
+	if (certs == NULL || key == NULL) {
+		sk_X509_pop_free(certs, X509_free);
+		EVP_PKEY_free(key);
+		return es_errf(err, "[edge %s] cannot take the certificate '%s'",
+		    ts->conf->sec.name, paths.cert);
 	}
-	if (ctx_setup(ts, cfg, ctx, err) < 0)
-		goto fail;
-	if (SSL_CTX_use_certificate_chain_file(ctx, paths.cert) != 1) {
-		tls_err_openssl(err, "cannot load certificate '%s'", paths.cert);
-		goto fail;
-	}
-	if (SSL_CTX_use_PrivateKey_file(ctx, paths.key, SSL_FILETYPE_PEM) != 1) {
-		tls_err_openssl(err, "cannot load key '%s'", paths.key);
-		goto fail;
-	}
-	if (SSL_CTX_check_private_key(ctx) != 1) {
-		tls_err_openssl(err, "key '%s' does not match certificate '%s'",
-		    paths.key, paths.cert);
-		goto fail;
-	}
-	return ctx;
-fail:
-	SSL_CTX_free(ctx);
-	return NULL;
+	th->cert = sk_X509_shift(certs);        /* the leaf, and the rest */
+	th->chain = certs;
+	th->key = key;
+	return 0;
+}
+
+static void
+host_free(struct tls_server_host *th)
+{
+	X509_free(th->cert);
+	sk_X509_pop_free(th->chain, X509_free);
+	EVP_PKEY_free(th->key);
+	memset(th, 0, sizeof(*th));
 }
 
 int
 tls_server_init(struct tls_server *ts, const struct config *cfg,
-    const struct conf_edge *edge, struct es_err *err)
+    const struct conf_edge *edge, const struct certs_loaded *loaded,
+    struct es_err *err)
 {
+	struct tls_server_host def;
+
 	memset(ts, 0, sizeof(*ts));
+	memset(&def, 0, sizeof(def));
 	ts->magic = TLS_SERVER_MAGIC;
 	ts->conf = edge;
 	sni_table_init(&ts->sni);
@@ -228,8 +263,7 @@ tls_server_init(struct tls_server *ts, const struct config *cfg,
 		const struct conf_host *h = edge->hosts[i];
 		struct tls_server_host *th = &ts->hosts[ts->n_hosts];
 		th->host = h;
-		th->ctx = ctx_for_cert(ts, cfg, h, &h->cert, err);
-		if (th->ctx == NULL)
+		if (load_cert(ts, cfg, h, &h->cert, loaded, th, err) < 0)
 			goto fail;
 		ts->n_hosts++;
 		sni_table_add(&ts->sni, h->sec.name, false, th);
@@ -237,19 +271,37 @@ tls_server_init(struct tls_server *ts, const struct config *cfg,
 			sni_table_add(&ts->sni, h->aliases.v[a], true, th);
 	}
 
-	/* The default context: a host's (shared) or its own certificate.
-	 * Either way it carries the ClientHello callback, because every
-	 * handshake starts on it. */
+	/* The default context: the edge's settings and its default
+	 * certificate (a host's, or its own). It carries the ClientHello
+	 * callback, because every handshake starts on it. */
 	const struct cert_spec *d = &edge->default_cert;
 	const struct conf_host *dh = NULL;
 	if (d->source == CERT_HOST)
 		dh = config_find_host(cfg, d->host_name);
-	ts->default_ctx = ctx_for_cert(ts, cfg, dh, dh ? &dh->cert : d, err);
-	if (ts->default_ctx == NULL)
+	if (load_cert(ts, cfg, dh, dh ? &dh->cert : d, loaded, &def, err) < 0)
 		goto fail;
+	ts->default_ctx = SSL_CTX_new(TLS_server_method());
+	if (ts->default_ctx == NULL) {
+		tls_err_openssl(err, "SSL_CTX_new");
+		goto fail;
+	}
+	if (ctx_setup(ts, cfg, ts->default_ctx, err) < 0)
+		goto fail;
+	if (SSL_CTX_use_cert_and_key(ts->default_ctx, def.cert, def.key,
+	    sk_X509_num(def.chain) > 0 ? def.chain : NULL, 1) != 1) {
+		tls_err_openssl(err, "[edge %s] cannot use the default "
+		    "certificate", edge->sec.name);
+		goto fail;
+	}
+	/* A host whose certificate is the default one needs no switch. */
+	for (size_t i = 0; i < ts->n_hosts; i++)
+		ts->hosts[i].is_default = X509_cmp(ts->hosts[i].cert,
+		    def.cert) == 0;
+	host_free(&def);
 	SSL_CTX_set_client_hello_cb(ts->default_ctx, client_hello_cb, ts);
 	return 0;
 fail:
+	host_free(&def);
 	tls_server_free(ts);
 	return -1;
 }
@@ -258,7 +310,7 @@ void
 tls_server_free(struct tls_server *ts)
 {
 	for (size_t i = 0; i < ts->n_hosts; i++)
-		SSL_CTX_free(ts->hosts[i].ctx);
+		host_free(&ts->hosts[i]);
 	free(ts->hosts);
 	SSL_CTX_free(ts->default_ctx);
 	sni_table_free(&ts->sni);

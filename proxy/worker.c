@@ -315,10 +315,13 @@ listeners_commit(struct worker *w, struct runtime *rt)
 }
 
 /*
- * Connection deadlines (header, idle, an origin's delay) are checked by
- * one sweep every SWEEP_MS rather than by a timer event per connection
- * (conn_sweep): no event to add and delete per request, and less memory
- * for every idle connection. A deadline fires up to SWEEP_MS late.
+ * Connection deadlines (header, idle, an origin's delay) live in the
+ * worker's per-duration queues (deadline.c): arming one is a list append,
+ * with no timer event to add and delete per request and no event per
+ * idle connection. A tick every SWEEP_MS looks at the head of each queue
+ * (conn_sweep): its cost is the handful of durations in use plus what
+ * expires, not the number of connections. A deadline fires up to
+ * SWEEP_MS late.
  */
 #define SWEEP_MS 100
 
@@ -341,6 +344,8 @@ worker_init(struct worker *w, int index, int n_workers,
 	w->base = base;
 	TAILQ_INIT(&w->conns);
 	TAILQ_INIT(&w->fpconns);
+	deadlines_init(&w->deadlines);
+	w->static_cache = static_cache_new();
 	w->next_id = ((uint64_t)index << 56) | ((uint64_t)getpid() << 24);
 	w->dns = evdns_base_new(base, 0);
 	const char *ns = rt->cfg->global.nameserver;
@@ -464,6 +469,9 @@ worker_free(struct worker *w)
 	if (w->accept_rest)
 		event_free(w->accept_rest);
 	conn_free_spares(w);
+	path_buf_free(&w->path_buf);
+	deadlines_free(&w->deadlines);
+	static_cache_free(w->static_cache);
 	if (w->dns)
 		evdns_base_free(w->dns, 1);
 	runtime_unref(w->rt);

@@ -18,8 +18,11 @@
 #include <stdint.h>
 #include <sys/queue.h>
 
+#include "builtin.h"
 #include "conn.h"
+#include "deadline.h"
 #include "http.h"
+#include "path.h"
 #include "runtime.h"
 
 #define WORKER_MAGIC 0x7e5e7e05u
@@ -71,7 +74,10 @@ struct worker {
 	 * while it is being handled, and idle connections stay small. */
 	struct http_request scratch_req;
 	struct http_response scratch_res;
-	struct event *sweep;            /* the connections' deadlines */
+	struct path_buf path_buf;       /* normalised paths (route_decide) */
+	struct static_cache *static_cache;      /* what static origins read */
+	struct event *sweep;            /* checks the deadlines' queues */
+	struct deadlines deadlines;     /* the connections' timers */
 	struct conn_req *req_free;      /* request states to reuse */
 	size_t n_req_free;
 };

@@ -5,7 +5,7 @@
 # The unit tests, then the integration tests where workers share state:
 # the demo chain (01), the forward proxy (12), reloads and stops (07),
 # reloads and stops under wrk (14), and learned pins and log switches under
-# wrk (16), with workers = 4 (ES_WORKERS; 14 runs 1 and 4 itself). Each instrumented process writes its reports to
+# wrk (19), with workers = 4 (ES_WORKERS; 14 runs 1 and 4 itself). Each instrumented process writes its reports to
 # $BUILD/tsan-logs/tsan.PID (TSan's log_path), never to the edgesim log,
 # and keeps running after one (halt_on_error=0, exitcode=0), so the tests
 # judge the behaviour and this script judges the races: it fails when any
@@ -25,7 +25,7 @@ export TSAN_OPTIONS="suppressions=$PWD/tests/tsan.supp halt_on_error=0 exitcode=
 export ES_SANITIZER=thread
 export ES_WORKERS=${ES_WORKERS:-4}
 export RELOAD_SECONDS=${RELOAD_SECONDS:-10}
-export ONLY=${ONLY:-01-demo-chain 07-reload-stop 12-forward-proxy 14-reload-stop-under-load 16-workers-shared-state}
+export ONLY=${ONLY:-01-demo-chain 07-reload-stop 12-forward-proxy 14-reload-stop-under-load 19-workers-shared-state}
 
 start=$(date +%s)
 bash tests/run.sh

@@ -132,7 +132,7 @@ cmd_certs(int argc, char **argv)
 	struct config *cfg = load_or_report(o.config);
 	if (cfg == NULL)
 		return 2;
-	int rc = certs_ensure_all(cfg, o.force, stdout, &err);
+	int rc = certs_ensure_all(cfg, o.force, stdout, NULL, &err);
 	if (rc < 0)
 		fprintf(stderr, "edgesim: %s\n", err.msg);
 	else

@@ -1,16 +1,17 @@
 /*
- * fuzz_forward_proxy.c - libFuzzer harness for the forward proxy's request head
- * and target parsing (proxy/forward_proxy.c): a head parsed as read_head does it
- * (http_parse_request, then forward_proxy_parse_target on its target, CONNECT or
- * not), and forward_proxy_parse_target on the raw input both ways.
+ * fuzz_forward_proxy.c - libFuzzer harness for how the forward proxy (and
+ * every edge) reads a request head's authority: the head parsed as the
+ * proxy's read_head does it (http_parse_request), then authority_parse
+ * and authority_apply (proxy/authority.c), and the Akamai staging twin of
+ * the host found (forward_proxy_staging_twin).
  *
- * Checked: the result is one forward_proxy.h lists; a host found is lowercase,
- * 1..SNI_NAME_MAX bytes, without a trailing dot, and (case aside) the
- * bytes of the target it came from; the port is 1..65535, 80 for an
- * absolute URI without one, and CONNECT never gets one it did not name;
- * the path lies in the target (or is "/"), and path and rest are all the
- * target holds after the authority; the staging twin of a host is its
- * name with the zone swapped. A broken property aborts.
+ * Checked: the result is one authority.h lists; on AUTHORITY_OK the host,
+ * path and query lie in the head's bytes, the host is the authority's
+ * value without its port (and brackets), a port given is 1..65535 and
+ * spelled in the value; CONNECT is authority-form and names a port; an
+ * absolute-form target's authority becomes the request's Host and its
+ * Host header; the staging twin of a host is its name with the zone
+ * swapped. A broken property aborts.
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -20,8 +21,10 @@
 #include <string.h>
 #include <strings.h>
 
+#include "authority.h"
 #include "forward_proxy.h"
 #include "http.h"
+#include "sni.h"
 
 #define INPUT_MAX 8192
 #define MAX_HEAD  8192          /* [edgesim] max_header_size's default */
@@ -36,15 +39,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 	}                                                               \
 } while (0)
 
-/* needle[0..nn) occurs in hay[0..hn), ASCII case aside. */
+/* s lies in buf[0..n) (an empty s may point anywhere). */
 static bool
-contains_nocase(const char *hay, size_t hn, const char *needle, size_t nn)
+inside(struct http_str s, const char *buf, size_t n)
 {
-	for (size_t i = 0; i + nn <= hn; i++)
-		if (strncasecmp(hay + i, needle, nn) == 0 &&
-		    memchr(hay + i, '\0', nn) == NULL)
-			return true;
-	return false;
+	return s.n == 0 || (s.p >= buf && s.p + s.n <= buf + n);
 }
 
 static void
@@ -70,76 +69,79 @@ check_twin(const char *host)
 }
 
 static void
-fuzz_target(const char *p, size_t n, bool is_connect)
+fuzz_head(const char *buf, size_t n)
 {
-	struct forward_proxy_target t;
-	enum forward_proxy_target_result r = forward_proxy_parse_target(p, n, is_connect, &t);
+	struct http_request req;
+	struct authority a;
+	size_t head_len = 0;
 
-	check(r == FORWARD_PROXY_TARGET_OK || r == FORWARD_PROXY_TARGET_ORIGIN_FORM ||
-	    r == FORWARD_PROXY_TARGET_BAD_HOST || r == FORWARD_PROXY_TARGET_BAD_PORT);
-	check((t.path.n == 0) || (t.path.p >= p && t.path.p + t.path.n <= p + n) ||
-	    (t.path.n == 1 && t.path.p[0] == '/'));
-	check(t.rest.n == 0 || (t.rest.p >= p && t.rest.p + t.rest.n == p + n));
-	check(t.rest.n == 0 || t.rest.p[0] == '?' || t.rest.p[0] == '#');
+	if (http_parse_request(buf, n, MAX_HEAD, &req, &head_len) != HTTP_OK)
+		return;
+	bool is_connect = http_str_ieq(req.method, "CONNECT");
+	enum authority_result r = authority_parse(&req, &a);
+	check((unsigned)r < AUTHORITY_RESULT_COUNT);
+	check(authority_result_str(r) != NULL);
+	if (r != AUTHORITY_OK)
+		return;
+	check(inside(a.value, buf, n) && inside(a.host, buf, n));
+	/* the path is the head's, or "/" for an absolute URI without one */
+	check(inside(a.path, buf, n) || (a.path.n == 1 && a.path.p[0] == '/'));
+	check(inside(a.query, buf, n));
+	check(a.query.n == 0 || a.query.p[0] == '?');
+	check(a.port >= 0 && a.port <= 65535);
 	if (is_connect)
-		check(r != FORWARD_PROXY_TARGET_ORIGIN_FORM && t.rest.n == 0);
-	if (r == FORWARD_PROXY_TARGET_OK && !is_connect) {
-		/* what is sent on, path and rest, is all that follows the
-		 * authority of "scheme://authority", with "/" for no path */
-		const char *a = memmem(p, n, "://", 3), *end = p + n;
-		check(a != NULL);
-		for (a += 3; a < end && *a != '/' && *a != '?' && *a != '#'; a++)
-			;
-		if (a < end && *a == '/')
-			check(t.path.p == a && t.rest.p == a + t.path.n);
-		else
-			check(t.path.n == 1 && t.path.p[0] == '/' &&
-			    t.rest.p == a);
-		check(t.rest.p + t.rest.n == end);
+		check(a.form == AUTHORITY_AUTHORITY_FORM && a.port > 0);
+	if (a.host.n > 0) {
+		/* the host is the value's, without port or brackets */
+		check(a.host.n <= a.value.n);
+		check(a.host.p >= a.value.p &&
+		    a.host.p + a.host.n <= a.value.p + a.value.n);
+		char host[SNI_NAME_MAX + 1];
+		if (a.host.n <= SNI_NAME_MAX && memchr(a.host.p, '\0',
+		    a.host.n) == NULL) {
+			/* as the proxy keeps it: lowercase, without the
+			 * root's trailing dot */
+			size_t hn = a.host.n;
+			for (size_t i = 0; i < hn; i++)
+				host[i] = (char)((a.host.p[i] >= 'A' &&
+				    a.host.p[i] <= 'Z') ? a.host.p[i] + 32 :
+				    a.host.p[i]);
+			host[hn] = '\0';
+			if (hn > 1 && host[hn - 1] == '.')
+				host[--hn] = '\0';
+			check_twin(host);
+		}
 	}
-	if (r == FORWARD_PROXY_TARGET_ORIGIN_FORM || r == FORWARD_PROXY_TARGET_BAD_HOST) {
-		check(t.host[0] == '\0' && t.port == 0);
-		return;
-	}
-	size_t hn = strnlen(t.host, sizeof(t.host));
-	check(hn < sizeof(t.host));
-	for (size_t i = 0; i < hn; i++)
-		check(!(t.host[i] >= 'A' && t.host[i] <= 'Z'));
-	check(hn == 0 || t.host[hn - 1] != '.');
-	check(hn == 0 || contains_nocase(p, n, t.host, hn));
-	if (r == FORWARD_PROXY_TARGET_BAD_PORT) {
-		check(t.port <= 0 || t.port > 65535);
-		return;
-	}
-	check(hn > 0);
-	check(t.port >= 1 && t.port <= 65535);
-	if (is_connect) {
-		/* the port it names, spelled in the target after the host */
+	if (a.port > 0) {
 		char spelled[8];
-		snprintf(spelled, sizeof(spelled), "%d", t.port);
-		check(memchr(p, ':', n) != NULL);
-		check(contains_nocase(p, n, spelled, strlen(spelled)));
+		snprintf(spelled, sizeof(spelled), ":%d", a.port);
+		check(a.value.n >= strlen(spelled));
 	}
-	check_twin(t.host);
+	/* The authority becomes the request's one Host. */
+	authority_apply(&req, &a);
+	if (a.form == AUTHORITY_ABSOLUTE_FORM) {
+		check(req.host.n == a.value.n &&
+		    memcmp(req.host.p, a.value.p, a.value.n) == 0);
+		for (size_t i = 0; i < req.n_headers; i++)
+			if (http_str_ieq(req.headers[i].name, "host"))
+				check(req.headers[i].value.n == a.value.n &&
+				    memcmp(req.headers[i].value.p, a.value.p,
+				    a.value.n) == 0);
+	}
 }
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static struct http_request req;
-	const char *buf = (const char *)data;
-	size_t head_len = 0;
+	char *buf;
 
 	if (size > INPUT_MAX)
 		return 0;
-	/* read_head's way */
-	if (http_parse_request(buf, size, MAX_HEAD, &req, &head_len) ==
-	    HTTP_OK) {
-		bool is_connect = http_str_ieq(req.method, "CONNECT");
-		fuzz_target(req.target.p, req.target.n, is_connect);
-	}
-	/* the target parser alone, on any bytes */
-	fuzz_target(buf, size, true);
-	fuzz_target(buf, size, false);
+	buf = malloc(size ? size : 1);
+	if (buf == NULL)
+		return 0;
+	memcpy(buf, data, size);
+	fuzz_head(buf, size);
+	free(buf);
 	return 0;
 }

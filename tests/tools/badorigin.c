@@ -18,6 +18,9 @@
  *   interim    twenty "100 Continue" interim responses, then a 200
  *   switch     "101 Switching Protocols", never asked for
  *   bighead    a response head of 64 KiB
+ *   raw        a 200 whose body is the exact bytes that arrived (read
+ *              until 300 ms pass without more, at most 64 KiB): what an
+ *              edge forwarded, byte for byte
  *
  * Plain TCP only (edgesim's origins with tls = off). Exits after
  * --seconds S (default 120) so that a forgotten one cannot linger.
@@ -39,6 +42,24 @@ serve(int fd, const char *mode)
 	char buf[4096];
 	struct pollfd p = { .fd = fd, .events = POLLIN };
 
+	if (strcmp(mode, "raw") == 0) {
+		static char got[65536];
+		size_t n = 0;
+		char head[128];
+		while (n < sizeof(got) && poll(&p, 1, n ? 300 : 2000) > 0) {
+			ssize_t r = read(fd, got + n, sizeof(got) - n);
+			if (r <= 0)
+				break;
+			n += (size_t)r;
+		}
+		int hn = snprintf(head, sizeof(head), "HTTP/1.1 200 OK\r\n"
+		    "Content-Type: application/octet-stream\r\n"
+		    "Content-Length: %zu\r\nConnection: close\r\n\r\n", n);
+		(void)!write(fd, head, (size_t)hn);
+		(void)!write(fd, got, n);
+		close(fd);
+		return;
+	}
 	if (poll(&p, 1, 2000) > 0)
 		(void)!read(fd, buf, sizeof(buf));
 	if (strcmp(mode, "close") == 0) {

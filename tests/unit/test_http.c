@@ -684,7 +684,15 @@ static const struct chunk_case chunk_cases[] = {
 	  14 },
 	{ "16 hex digits", "0000000000000001\r\nx\r\n0\r\n\r\n", HTTP_CHUNKED_DONE,
 	  26 },
-	{ "unfinished data", "ffffffffffffffff\r\nabc", HTTP_CHUNKED_MORE, 0 },
+	{ "unfinished data", "7fffffffffffffff\r\nabc", HTTP_CHUNKED_MORE, 0 },
+	{ "the largest size: 2^63 - 1", "7FFFFFFFFFFFFFFF\r\n",
+	  HTTP_CHUNKED_MORE, 0 },
+	{ "a size of 2^63 (negative as int64)", "8000000000000000\r\nabc",
+	  HTTP_CHUNKED_ERROR, 0 },
+	{ "a size of 2^64 - 1", "ffffffffffffffff\r\nabc", HTTP_CHUNKED_ERROR,
+	  0 },
+	{ "2^63 after leading zeros", "08000000000000000\r\n",
+	  HTTP_CHUNKED_ERROR, 0 },
 	{ "unfinished trailers", "0\r\nX: y\r\n", HTTP_CHUNKED_MORE, 0 },
 	{ "bad hex", "g\r\n", HTTP_CHUNKED_ERROR, 0 },
 	{ "empty size", "\r\n", HTTP_CHUNKED_ERROR, 0 },
@@ -876,14 +884,123 @@ test_chunked_huge_chunk(void **state)
 
 	(void)state;
 	http_chunked_init(&c);
-	assert_int_equal(http_chunked_scan(&c, "FFFFFFFFFFFFFFFF\r\n", 18, &used),
+	assert_int_equal(http_chunked_scan(&c, "7FFFFFFFFFFFFFFF\r\n", 18, &used),
 	    HTTP_CHUNKED_MORE);
-	assert_true(c.remaining == UINT64_MAX);
+	assert_true(c.remaining == (uint64_t)INT64_MAX);
 	for (i = 0; i < 16; i++)
 		assert_int_equal(http_chunked_scan(&c, data, sizeof(data),
 		    &used), HTTP_CHUNKED_MORE);
-	assert_true(c.remaining == UINT64_MAX - 16 * sizeof(data));
+	assert_true(c.remaining == (uint64_t)INT64_MAX - 16 * sizeof(data));
 	assert_int_equal(c.state, HTTP_CHUNK_DATA);
+}
+
+/* ---- incremental head scanning --------------------------------------------- */
+
+struct scan_case {
+	const char *in;
+	bool found;
+	size_t at;                      /* bytes taken when found */
+};
+
+static const struct scan_case scan_cases[] = {
+	{ "GET / HTTP/1.1\r\nHost: h\r\n\r\n", true, 27 },
+	{ "GET / HTTP/1.1\nHost: h\n\nrest", true, 24 },
+	{ "GET / HTTP/1.1\r\nHost: h\n\r\nXX", true, 26 },
+	{ "GET / HTTP/1.1\r\nHost: h\r\n", false, 0 },
+	{ "GET / HTTP/1.1\r\nHost: h\r\n\r", false, 0 },
+	{ "GET / HTTP/1.1\r\nX: a\rb\r\n", false, 0 },
+	/* empty lines before the request line end nothing */
+	{ "\r\n\r\n\n\n\r\n", false, 0 },
+	{ "\r\n\r\nGET / HTTP/1.1\r\nHost: h\r\n\r\n", true, 31 },
+	{ "\n\nGET / HTTP/1.0\n\n", true, 18 },
+};
+
+static void
+test_head_scan(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < ES_ARRAY_LEN(scan_cases); i++) {
+		const struct scan_case *c = &scan_cases[i];
+		size_t n = strlen(c->in);
+
+		/* All at once, and one byte at a time: the same answer. */
+		for (int split = 0; split < 2; split++) {
+			struct http_head_scan sc;
+			http_head_scan_init(&sc);
+			if (split == 0) {
+				http_head_scan_feed(&sc, c->in, n);
+			} else {
+				for (size_t k = 0; k < n && !sc.found; k++)
+					assert_int_equal(http_head_scan_feed(&sc,
+					    c->in + k, 1), 1);
+			}
+			if (sc.found != c->found)
+				fail_msg("scan case %zu (split %d): found %d", i,
+				    split, sc.found);
+			if (c->found && sc.scanned != c->at)
+				fail_msg("scan case %zu: at %u, want %zu", i,
+				    sc.scanned, c->at);
+			if (!c->found && sc.scanned != n)
+				fail_msg("scan case %zu: scanned %u", i, sc.scanned);
+		}
+	}
+}
+
+/* A 64 KiB head arriving one byte at a time: parses happen at geometric
+ * steps, so all of them together read a few times the head, not the
+ * 2 GiB of a parse per byte. */
+static void
+test_head_scan_linear(void **state)
+{
+	enum { SIZE = 65536 };
+	static char head[SIZE + 64];
+	struct http_head_scan sc;
+	size_t parses = 0, parsed_bytes = 0, len;
+
+	(void)state;
+	len = (size_t)snprintf(head, sizeof(head), "GET / HTTP/1.1\r\nHost: h\r\n");
+	while (len < SIZE - 40)
+		len += (size_t)snprintf(head + len, sizeof(head) - len,
+		    "X-Pad: %040d\r\n", 7);
+	len += (size_t)snprintf(head + len, sizeof(head) - len, "\r\n");
+	http_head_scan_init(&sc);
+	for (size_t have = 1; have <= len; have++) {
+		http_head_scan_feed(&sc, head + sc.scanned, have - sc.scanned);
+		if (!http_head_scan_ready(&sc, have, 1024 * 1024))
+			continue;
+		parses++;
+		parsed_bytes += have;
+		if (sc.found) {
+			assert_int_equal(have, len);
+			break;
+		}
+		http_head_scan_parsed(&sc, have);
+	}
+	assert_true(sc.found);
+	if (parsed_bytes > 6 * len || parses > 64)
+		fail_msg("%zu parses reading %zu bytes for a %zu-byte head",
+		    parses, parsed_bytes, len);
+	/* A small head is parsed once, when it is complete. */
+	http_head_scan_init(&sc);
+	parses = 0;
+	const char *small = "GET / HTTP/1.1\r\nHost: h\r\n\r\n";
+	for (size_t have = 1; have <= strlen(small); have++) {
+		http_head_scan_feed(&sc, small + sc.scanned, have - sc.scanned);
+		if (http_head_scan_ready(&sc, have, 16384))
+			parses++;
+	}
+	assert_int_equal(parses, 1);
+	/* A quarter more (at least 256 bytes) since the last parse, or
+	 * max_head (the parse answers 431). */
+	http_head_scan_init(&sc);
+	http_head_scan_parsed(&sc, 1000);
+	assert_false(http_head_scan_ready(&sc, 1100, 4096));
+	assert_true(http_head_scan_ready(&sc, 1256, 4096));
+	assert_true(http_head_scan_ready(&sc, 1024, 1024));
+	/* Early errors are still found: a parse by 256 bytes. */
+	http_head_scan_init(&sc);
+	assert_false(http_head_scan_ready(&sc, 255, 16384));
+	assert_true(http_head_scan_ready(&sc, 256, 16384));
 }
 
 /* ---- helpers ----------------------------------------------------------- */
@@ -1040,6 +1157,8 @@ main(void)
 		cmocka_unit_test(test_chunked_done_is_sticky),
 		cmocka_unit_test(test_chunked_limits),
 		cmocka_unit_test(test_chunked_huge_chunk),
+		cmocka_unit_test(test_head_scan),
+		cmocka_unit_test(test_head_scan_linear),
 		cmocka_unit_test(test_hop_by_hop),
 		cmocka_unit_test(test_target_path),
 		cmocka_unit_test(test_str_ieq),

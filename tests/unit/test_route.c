@@ -276,6 +276,96 @@ test_pick(void **state)
 	}
 }
 
+/* ---- route_decide ------------------------------------------------------------ */
+
+struct decide_case {
+	const char *head;
+	enum authority_result result;
+	int host;                       /* 0: www, 1: other, -1: none */
+	struct conf_origin *want;
+	const char *path, *target;      /* normalised */
+};
+
+#define REQ(line, host) line " HTTP/1.1\r\nHost: " host "\r\n\r\n"
+
+static const struct decide_case decide_cases[] = {
+	{ REQ("GET /api/v2/x", "www.example.com"), AUTHORITY_OK, 0, &o_api,
+	  "/api/v2/x", "/api/v2/x" },
+	/* the normalised path decides the route, not the raw one */
+	{ REQ("GET /api/../index.html", "www.example.com"), AUTHORITY_OK, 0,
+	  &o_default, "/index.html", "/index.html" },
+	{ REQ("GET /%61pi/hello?a=%61", "www.example.com"), AUTHORITY_OK, 0,
+	  &o_api, "/api/hello", "/api/hello?a=%61" },
+	{ REQ("GET /x/../api/v1/y", "WWW.EXAMPLE.COM."), AUTHORITY_OK, 0, &o_v1,
+	  "/api/v1/y", "/api/v1/y" },
+	{ REQ("GET /img/%2e%2e/a.jpg", "www.example.com"), AUTHORITY_OK, 0,
+	  &o_img, "/a.jpg", "/a.jpg" },
+	{ REQ("GET /api%2f..%2fadmin", "www.example.com"), AUTHORITY_OK, 0,
+	  &o_default, "/api%2F..%2Fadmin", "/api%2F..%2Fadmin" },
+	/* the absolute-form authority, not Host, chooses the host */
+	{ REQ("GET https://www.example.com/api/x", "evil.test"), AUTHORITY_OK,
+	  0, &o_api, "/api/x", "/api/x" },
+	{ REQ("GET https://evil.test/api/x", "www.example.com"), AUTHORITY_OK,
+	  -1, NULL, NULL, NULL },
+	{ REQ("GET https://a.other.example/", "www.example.com"), AUTHORITY_OK,
+	  1, &o_default, "/", "/" },
+	{ REQ("GET /", "nope.example"), AUTHORITY_OK, -1, NULL, NULL, NULL },
+	{ REQ("GET /", "www.example.com:99999"), AUTHORITY_OK, -1, NULL, NULL,
+	  NULL },
+	{ REQ("GET https://u@www.example.com/", "www.example.com"),
+	  AUTHORITY_ERR_USERINFO, -1, NULL, NULL, NULL },
+	{ REQ("GET www.example.com", "www.example.com"), AUTHORITY_ERR_FORM, -1,
+	  NULL, NULL, NULL },
+};
+
+static void
+test_decide(void **state)
+{
+	static struct http_request req;
+	struct conf_host www, other;
+	struct sni_table t;
+	struct path_buf buf = { NULL, 0 };
+
+	(void)state;
+	memset(&www, 0, sizeof(www));
+	memset(&other, 0, sizeof(other));
+	www.origin = other.origin = &o_default;
+	www.routes = routes;
+	www.n_routes = ES_ARRAY_LEN(routes);
+	sni_table_init(&t);
+	sni_table_add(&t, "www.example.com", false, &www);
+	sni_table_add(&t, "*.other.example", true, &other);
+	for (size_t i = 0; i < ES_ARRAY_LEN(decide_cases); i++) {
+		const struct decide_case *c = &decide_cases[i];
+		struct route_decision d;
+		size_t head_len;
+
+		assert_int_equal(http_parse_request(c->head, strlen(c->head),
+		    8192, &req, &head_len), HTTP_OK);
+		route_decide(&t, &req, &buf, &d);
+		if (d.result != c->result)
+			fail_msg("%s: %s", c->head, authority_result_str(d.result));
+		const struct conf_host *want_host = c->host == 0 ? &www :
+		    c->host == 1 ? &other : NULL;
+		if (d.host != want_host)
+			fail_msg("%s: wrong host", c->head);
+		if (d.host == NULL)
+			continue;
+		if (d.origin != c->want)
+			fail_msg("%s: wrong origin", c->head);
+		if (d.path.n != strlen(c->path) ||
+		    memcmp(d.path.p, c->path, d.path.n) != 0)
+			fail_msg("%s: path '%.*s', want '%s'", c->head,
+			    (int)d.path.n, d.path.p, c->path);
+		if (d.target.n != strlen(c->target) ||
+		    memcmp(d.target.p, c->target, d.target.n) != 0)
+			fail_msg("%s: target '%.*s', want '%s'", c->head,
+			    (int)d.target.n, d.target.p, c->target);
+	}
+	path_buf_free(&buf);
+	sni_table_free(&t);
+}
+
 int
 main(void)
 {
@@ -284,6 +374,7 @@ main(void)
 		cmocka_unit_test(test_match_length),
 		cmocka_unit_test(test_match_pathological),
 		cmocka_unit_test(test_pick),
+		cmocka_unit_test(test_decide),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
