@@ -120,7 +120,7 @@ FUZZ_PROXY_DIR := proxy
 include tests/fuzz/harnesses.mk
 REPLAYS := $(patsubst %,$(BUILD)/tests/replay_%,$(FUZZ_NAMES))
 replay_objs = $(patsubst %,$(BUILD)/obj/%.o,$(fuzzdeps_$(1)))
-$(BUILD)/tests/replay_%: tests/fuzz/replay.c tests/fuzz/fuzz_%.c \
+$(BUILD)/tests/replay_%: tests/fuzz/replay.c tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h \
     $$(call replay_objs,$$*) | $(BUILD)/tests
 	$(CC) $(CFLAGS_ALL) -Iproxy -o $@ tests/fuzz/replay.c \
 	    tests/fuzz/fuzz_$*.c $(call replay_objs,$*) $(LDLIBS_ALL)

@@ -312,6 +312,44 @@ conn_request_done(struct conn *c, bool origin_reusable)
 	return CONN_STEP_AGAIN;
 }
 
+/* r's error: its reference (which carries the code: Akamai's prefix
+ * says it), code, sub-reason, detail and status (0: the persona's). */
+void
+conn_req_set_error(struct conn_req *r, enum es_code code, int status,
+    const char *sub, const char *detail)
+{
+	const struct persona_id *id = &r->c->edge->id;
+
+	persona_ref(id, code, r->epoch, r->id, r->ref, sizeof(r->ref));
+	r->code = code;
+	snprintf(r->sub, sizeof(r->sub), "%s", sub ? sub : "");
+	snprintf(r->detail, sizeof(r->detail), "%s", detail ? detail : "");
+	r->status = status ? status : errors_status(code, id->persona);
+}
+
+/* The persona's error page for r's error (conn_req_set_error), as an
+ * HTTP/1.1 message, into out. */
+void
+conn_error_page(struct conn_req *r, int status, bool close, struct sbuf *out)
+{
+	struct persona_error pe;
+	struct sbuf extra;
+
+	memset(&pe, 0, sizeof(pe));
+	pe.code = r->code;
+	pe.sub = r->sub[0] ? r->sub : NULL;
+	pe.detail = r->detail[0] ? r->detail : NULL;
+	pe.ref = r->ref;
+	pe.status = status;
+	pe.close = close;
+	pe.head_only = r->is_head;
+	sbuf_init(&extra);
+	conn_pragma_lines(r, &extra);
+	pe.extra = extra.s;
+	persona_error_response(&r->c->edge->id, &pe, out);
+	sbuf_free(&extra);
+}
+
 /*
  * Answer the current request with an error page of the edge's persona.
  * status 0: the persona's status for code.
@@ -321,35 +359,15 @@ conn_respond_error(struct conn *c, enum es_code code, int status, const char *su
     const char *detail, bool close)
 {
 	struct conn_req *r = c->req;
-	struct persona_error pe;
 	struct sbuf out;
 
-	/* The reference carries the code (Akamai's prefix says it). */
-	persona_ref(&c->edge->id, code, r->epoch, r->id, r->ref,
-	    sizeof(r->ref));
-	r->code = code;
-	snprintf(r->sub, sizeof(r->sub), "%s", sub ? sub : "");
-	snprintf(r->detail, sizeof(r->detail), "%s", detail ? detail : "");
+	conn_req_set_error(r, code, status, sub, detail);
 	if (!r->body_done && r->body != HTTP_BODY_NONE)
 		close = true;   /* the rest of the body cannot be told apart */
 	if (close)
 		c->close_after = true;
-	memset(&pe, 0, sizeof(pe));
-	pe.code = code;
-	pe.sub = sub && *sub ? sub : NULL;
-	pe.detail = detail;
-	pe.ref = r->ref;
-	pe.status = status;
-	pe.close = c->close_after || !r->keep_alive;
-	pe.head_only = r->is_head;
-	struct sbuf extra;
-	sbuf_init(&extra);
-	conn_pragma_lines(r, &extra);
-	pe.extra = extra.s;
 	sbuf_init(&out);
-	persona_error_response(&c->edge->id, &pe, &out);
-	sbuf_free(&extra);
-	r->status = status ? status : errors_status(code, c->edge->id.persona);
+	conn_error_page(r, status, c->close_after || !r->keep_alive, &out);
 	evbuffer_add(bufferevent_get_output(c->bev), out.s, out.len);
 	r->bytes_out = (int64_t)out.len;
 	r->resp_started = true;
@@ -401,8 +419,8 @@ conn_pragma_lines(struct conn_req *r, struct sbuf *out)
 	conn_pragma_fields(r, add_line, out);
 }
 
-static void
-add_field_line(void *arg, const char *name, size_t nlen, const char *value,
+void
+conn_add_field_line(void *arg, const char *name, size_t nlen, const char *value,
     size_t vlen)
 {
 	struct evbuffer *out = arg;
@@ -416,7 +434,7 @@ add_field_line(void *arg, const char *name, size_t nlen, const char *value,
 void
 conn_add_persona_headers(struct conn *c, struct evbuffer *out)
 {
-	conn_persona_fields(c->req, add_field_line, out);
+	conn_persona_fields(c->req, conn_add_field_line, out);
 }
 
 void

@@ -703,8 +703,6 @@ conn_h2_respond_error(struct conn_req *r, enum es_code code, int status,
     const char *sub, const char *detail)
 {
 	struct conn_stream *st = r->st;
-	struct conn *c = r->c;
-	struct persona_error pe;
 	struct http_response *res = xcalloc(1, sizeof(*res));
 	struct sbuf out;
 	size_t head_len = 0;
@@ -717,12 +715,7 @@ conn_h2_respond_error(struct conn_req *r, enum es_code code, int status,
 		upstream_free(r->up);
 		r->up = NULL;
 	}
-	persona_ref(&c->edge->id, code, r->epoch, r->id, r->ref,
-	    sizeof(r->ref));
-	r->code = code;
-	snprintf(r->sub, sizeof(r->sub), "%s", sub ? sub : "");
-	snprintf(r->detail, sizeof(r->detail), "%s", detail ? detail : "");
-	r->status = status ? status : errors_status(code, c->edge->id.persona);
+	conn_req_set_error(r, code, status, sub, detail);
 	discard_body(st);
 	if (st->answered && !conn_h2_take_back(r)) {
 		/* A head went already: the stream can only be reset. */
@@ -730,20 +723,8 @@ conn_h2_respond_error(struct conn_req *r, enum es_code code, int status,
 		free(res);
 		return CONN_STEP_WAIT;
 	}
-	memset(&pe, 0, sizeof(pe));
-	pe.code = code;
-	pe.sub = sub && *sub ? sub : NULL;
-	pe.detail = detail;
-	pe.ref = r->ref;
-	pe.status = status;
-	pe.head_only = r->is_head;
-	struct sbuf extra;
-	sbuf_init(&extra);
-	conn_pragma_lines(r, &extra);
-	pe.extra = extra.s;
 	sbuf_init(&out);
-	persona_error_response(&c->edge->id, &pe, &out);
-	sbuf_free(&extra);
+	conn_error_page(r, status, false, &out);
 	if (http_parse_response(out.s, out.len, out.len, r->is_head, res,
 	    &head_len) == HTTP_OK) {
 		struct h2_head *hd = head_new(res->status);

@@ -242,59 +242,16 @@ relay_dechunked(struct evbuffer *src, struct evbuffer *dst,
 }
 
 /*
- * Move the next part of a body from src to dst. Returns 1 when the body is
- * complete, 0 when more is to come, -1 on bad chunked framing. dechunk:
- * a chunked body goes to dst as its data alone.
+ * Move the next part of a body from src to dst, as relay_framed does.
+ * dechunk: a chunked body goes to dst as its data alone.
  */
 static int
 relay_body(struct evbuffer *src, struct evbuffer *dst, enum http_body kind,
     int64_t *left, struct http_chunked *ch, int64_t *count, bool dechunk)
 {
-	switch (kind) {
-	case HTTP_BODY_NONE:
-		return 1;
-	case HTTP_BODY_LENGTH: {
-		size_t avail = evbuffer_get_length(src);
-		size_t n = (int64_t)avail < *left ? avail : (size_t)*left;
-		if (n) {
-			evbuffer_remove_buffer(src, dst, n);
-			*left -= (int64_t)n;
-			*count += (int64_t)n;
-		}
-		return *left == 0;
-	}
-	case HTTP_BODY_UNTIL_CLOSE: {
-		size_t n = evbuffer_get_length(src);
-		*count += (int64_t)n;
-		evbuffer_add_buffer(dst, src);
-		return 0;
-	}
-	case HTTP_BODY_CHUNKED:
-		if (dechunk)
-			return relay_dechunked(src, dst, ch, count);
-		break;
-	}
-	while (evbuffer_get_length(src) > 0) {
-		struct evbuffer_iovec v[16];
-		int nv = evbuffer_peek(src, -1, NULL, v, 16);
-		size_t used_total = 0;
-		int rc = 0;
-		for (int i = 0; i < nv && i < 16 && rc == 0; i++) {
-			size_t used = 0;
-			enum http_chunked_result r = http_chunked_scan(ch,
-			    v[i].iov_base, v[i].iov_len, &used);
-			used_total += used;
-			if (r == HTTP_CHUNKED_DONE)
-				rc = 1;
-			else if (r == HTTP_CHUNKED_ERROR)
-				return -1;
-		}
-		evbuffer_remove_buffer(src, dst, used_total);
-		*count += (int64_t)used_total;
-		if (rc == 1)
-			return 1;
-	}
-	return 0;
+	if (kind == HTTP_BODY_CHUNKED && dechunk)
+		return relay_dechunked(src, dst, ch, count);
+	return relay_framed(src, dst, kind, left, ch, count);
 }
 
 /* Forward what has arrived of the request body; pause the viewer when the
@@ -476,12 +433,7 @@ conn_origin_response_fields(struct conn_req *r, const struct http_response *res,
 	sbuf_init(&vias);
 	for (size_t i = 0; i < res->n_headers; i++) {
 		const struct http_header *h = &res->headers[i];
-		if (http_header_is_hop_by_hop(res->headers, res->n_headers, i))
-			continue;
-		/* With chunked coding, a Content-Length is a lie that must not
-		 * reach the viewer (RFC 9112 6.3). */
-		if (res->body == HTTP_BODY_CHUNKED &&
-		    http_str_ieq(h->name, "content-length"))
+		if (!http_response_field_relayed(res, i))
 			continue;
 		if (http_str_ieq(h->name, "via")) {
 			sbuf_add(&vias, h->value.p, h->value.n);
@@ -519,18 +471,6 @@ conn_origin_response_fields(struct conn_req *r, const struct http_response *res,
 	conn_pragma_fields(r, emit, arg);
 }
 
-static void
-add_field_line(void *arg, const char *name, size_t nlen, const char *value,
-    size_t vlen)
-{
-	struct evbuffer *out = arg;
-
-	evbuffer_add(out, name, nlen);
-	evbuffer_add(out, ": ", 2);
-	evbuffer_add(out, value, vlen);
-	evbuffer_add(out, "\r\n", 2);
-}
-
 /* The response head for an HTTP/1.1 viewer, after the origin's. */
 static void
 build_response_head(struct conn_req *r, const struct http_response *res,
@@ -539,7 +479,7 @@ build_response_head(struct conn_req *r, const struct http_response *res,
 	evbuffer_add_printf(out, "HTTP/1.1 %d ", res->status);
 	conn_add_hs(out, res->reason);
 	conn_add_s(out, "\r\n");
-	conn_origin_response_fields(r, res, add_field_line, out);
+	conn_origin_response_fields(r, res, conn_add_field_line, out);
 	if (res->status >= 200)
 		conn_add_connection_header(r->c, out);
 	conn_add_s(out, "\r\n");

@@ -213,6 +213,15 @@ struct conn_req *conn_req_begin(struct conn *c);
  * the static file) from the request head. */
 void conn_builtin_start(struct conn_req *r, const struct http_request *req);
 void conn_add_connection_header(struct conn *c, struct evbuffer *out);
+/* r's error (reference, code, sub-reason, detail, status; status 0: the
+ * persona's), and the persona's page for it as an HTTP/1.1 message. */
+void conn_req_set_error(struct conn_req *r, enum es_code code, int status,
+    const char *sub, const char *detail);
+void conn_error_page(struct conn_req *r, int status, bool close,
+    struct sbuf *out);
+/* A conn_field_fn: appends "Name: value\r\n" to the evbuffer arg. */
+void conn_add_field_line(void *arg, const char *name, size_t nlen,
+    const char *value, size_t vlen);
 void conn_log_request(struct conn *c, struct conn_req *r);
 /* Close with an RST: a response that broke after bytes of it left. */
 void conn_reset(struct conn *c);

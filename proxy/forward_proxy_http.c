@@ -92,10 +92,7 @@ response_head(struct fpconn *f, const struct http_response *res,
 	    (int)res->reason.n, res->reason.p);
 	for (size_t i = 0; i < res->n_headers; i++) {
 		const struct http_header *h = &res->headers[i];
-		if (http_header_is_hop_by_hop(res->headers, res->n_headers, i))
-			continue;
-		if (res->body == HTTP_BODY_CHUNKED &&
-		    http_str_ieq(h->name, "content-length"))
+		if (!http_response_field_relayed(res, i))
 			continue;
 		evbuffer_add(out, h->name.p, h->name.n);
 		evbuffer_add(out, ": ", 2);

@@ -737,6 +737,15 @@ http_find_header(const struct http_header *headers, size_t n_headers,
 }
 
 bool
+http_response_field_relayed(const struct http_response *res, size_t i)
+{
+	if (http_header_is_hop_by_hop(res->headers, res->n_headers, i))
+		return false;
+	return !(res->body == HTTP_BODY_CHUNKED &&
+	    http_str_ieq(res->headers[i].name, "content-length"));
+}
+
+bool
 http_header_is_hop_by_hop(const struct http_header *headers,
     size_t n_headers, size_t i)
 {

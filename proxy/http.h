@@ -152,6 +152,13 @@ bool http_header_is_hop_by_hop(const struct http_header *headers,
     size_t n_headers, size_t i);
 
 /*
+ * Whether a response's field res->headers[i] goes on to the next hop: not
+ * when hop-by-hop, nor a Content-Length beside chunked coding (a lie that
+ * must not reach the viewer, RFC 9112 6.3).
+ */
+bool http_response_field_relayed(const struct http_response *res, size_t i);
+
+/*
  * The path of a request target, without query: "/a/b?x" -> "/a/b". An
  * absolute-form target ("http://host:port/p?q") yields "/p" and, when
  * authority is not NULL, its "host:port". An asterisk-form "*" yields "*".

@@ -1260,6 +1260,28 @@ pki_batch_close(struct pki_batch *b)
 	free(b);
 }
 
+/*
+ * A request for a lab leaf, checked before anything is written: a known
+ * variant, at least one name, each acceptable, and the label (the file
+ * name) of the first. out is emptied.
+ */
+static int
+leaf_request_check(const char *const *names, size_t n_names,
+    enum pki_variant v, char *label, size_t label_size,
+    struct pki_paths *out, struct es_err *err)
+{
+	out->cert[0] = out->key[0] = '\0';
+	if ((unsigned)v >= PKI_VARIANT_COUNT)
+		return es_errf(err, "unknown lab certificate variant %d", (int)v);
+	if (names == NULL || n_names == 0)
+		return es_errf(err, "a lab certificate needs at least one name");
+	for (size_t i = 0; i < n_names; i++)
+		if (name_check(names[i], err) < 0)
+			return -1;
+	label_of(names[0], label, label_size);
+	return label_check(names[0], label, err);
+}
+
 int
 pki_batch_leaf(struct pki_batch *b, const char *const *names, size_t n_names,
     enum pki_variant v, bool force, struct pki_paths *out, bool *issued,
@@ -1279,16 +1301,8 @@ pki_batch_leaf(struct pki_batch *b, const char *const *names, size_t n_names,
 	if (issued == NULL)
 		issued = &dummy;
 	*issued = false;
-	out->cert[0] = out->key[0] = '\0';
-	if ((unsigned)v >= PKI_VARIANT_COUNT)
-		return es_errf(err, "unknown lab certificate variant %d", (int)v);
-	if (names == NULL || n_names == 0)
-		return es_errf(err, "a lab certificate needs at least one name");
-	for (size_t i = 0; i < n_names; i++)
-		if (name_check(names[i], err) < 0)
-			return -1;
-	label_of(names[0], label, sizeof(label));
-	if (label_check(names[0], label, err) < 0)
+	if (leaf_request_check(names, n_names, v, label, sizeof(label), out,
+	    err) < 0)
 		return -1;
 	pki_leaf_paths(dir, names[0], v, out);
 	if (out->cert[0] == '\0')
@@ -1346,17 +1360,9 @@ pki_ensure_leaf(const char *dir, enum pki_key_type kt,
 
 	if (issued)
 		*issued = false;
-	out->cert[0] = out->key[0] = '\0';
-	if ((unsigned)v >= PKI_VARIANT_COUNT)
-		return es_errf(err, "unknown lab certificate variant %d", (int)v);
-	if (names == NULL || n_names == 0)
-		return es_errf(err, "a lab certificate needs at least one name");
 	/* Refused names create nothing, not even the directory. */
-	for (size_t i = 0; i < n_names; i++)
-		if (name_check(names[i], err) < 0)
-			return -1;
-	label_of(names[0], label, sizeof(label));
-	if (label_check(names[0], label, err) < 0)
+	if (leaf_request_check(names, n_names, v, label, sizeof(label), out,
+	    err) < 0)
 		return -1;
 	struct pki_batch *b = pki_batch_open(dir, kt, false, &roots_changed,
 	    err);

@@ -190,35 +190,6 @@ story_get(const struct story_fields *f, const char *key)
 	return NULL;
 }
 
-/* util.c's text_wrap, into a buffer. */
-static void
-wrap(struct sbuf *out, const char *indent, const char *text, size_t width)
-{
-	size_t ind = strlen(indent), col = ind;
-	const char *p = text;
-
-	sbuf_adds(out, indent);
-	while (*p) {
-		const char *w = p;
-		while (*p && *p != ' ')
-			p++;
-		size_t n = (size_t)(p - w);
-		if (col > ind && col + 1 + n > width) {
-			sbuf_addc(out, '\n');
-			sbuf_adds(out, indent);
-			col = ind;
-		} else if (col > ind) {
-			sbuf_addc(out, ' ');
-			col++;
-		}
-		sbuf_add(out, w, n);
-		col += n;
-		while (*p == ' ')
-			p++;
-	}
-	sbuf_addc(out, '\n');
-}
-
 static const char *
 get_or(const struct story_fields *f, const char *key, const char *dflt)
 {
@@ -313,19 +284,19 @@ tell(struct sbuf *out, const char *ref, const struct story_fields *req,
 	    origin : main, "detail", NULL);
 	if (detail) {
 		sbuf_addf(out, "\nWhat failed\n");
-		wrap(out, "  ", detail, 76);
+		sbuf_wrap(out, "  ", detail, 76);
 	}
 	const char *why = code ? story_why(code, sub) : NULL;
 	if (why) {
 		sbuf_addf(out, "\nWhy\n");
-		wrap(out, "  ", why, 76);
+		sbuf_wrap(out, "  ", why, 76);
 	}
 	const char *fix = origin ? story_get(origin, "fix") : NULL;
 	if (fix == NULL)
 		fix = story_get(main, "fix");
 	if (fix) {
 		sbuf_addf(out, "\nFix\n");
-		wrap(out, "  ", fix, 76);
+		sbuf_wrap(out, "  ", fix, 76);
 	}
 	int status = atoi(get_or(main, "status", "0"));
 	if (code == NULL && status >= 400)

@@ -540,29 +540,41 @@ clock_wall_ms(void)
 }
 
 void
-text_wrap(FILE *out, const char *indent, const char *text, size_t width)
+sbuf_wrap(struct sbuf *out, const char *indent, const char *text,
+    size_t width)
 {
 	size_t ind = strlen(indent), col = ind;
 	const char *p = text;
 
-	fputs(indent, out);
+	sbuf_adds(out, indent);
 	while (*p) {
 		const char *w = p;
 		while (*p && *p != ' ')
 			p++;
 		size_t n = (size_t)(p - w);
 		if (col > ind && col + 1 + n > width) {
-			fputc('\n', out);
-			fputs(indent, out);
+			sbuf_addc(out, '\n');
+			sbuf_adds(out, indent);
 			col = ind;
 		} else if (col > ind) {
-			fputc(' ', out);
+			sbuf_addc(out, ' ');
 			col++;
 		}
-		fwrite(w, 1, n, out);
+		sbuf_add(out, w, n);
 		col += n;
 		while (*p == ' ')
 			p++;
 	}
-	fputc('\n', out);
+	sbuf_addc(out, '\n');
+}
+
+void
+text_wrap(FILE *out, const char *indent, const char *text, size_t width)
+{
+	struct sbuf b;
+
+	sbuf_init(&b);
+	sbuf_wrap(&b, indent, text, width);
+	fwrite(b.s, 1, b.len, out);
+	sbuf_free(&b);
 }

@@ -112,8 +112,11 @@ void format_duration(int64_t ms, char *buf, size_t len);
 void hex_encode(const unsigned char *in, size_t n, char sep, char *out,
     size_t outlen);
 
-/* Print text wrapped at width columns, each line under indent. */
+/* Text wrapped at width columns, each line under indent: printed, or
+ * appended to a buffer. */
 void text_wrap(FILE *out, const char *indent, const char *text, size_t width);
+void sbuf_wrap(struct sbuf *out, const char *indent, const char *text,
+    size_t width);
 
 /* Monotonic and wall clocks, in milliseconds. */
 int64_t clock_mono_ms(void);

@@ -21,20 +21,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz.h"
 #include "story.h"
 #include "log.h"
 
 #define INPUT_MAX 8192
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define check(cond) do {                                                \
-	if (!(cond)) {                                                  \
-		fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__,  \
-		    __LINE__, #cond);                                   \
-		abort();                                                \
-	}                                                               \
-} while (0)
 
 static void
 fuzz_line(const char *line, size_t len)

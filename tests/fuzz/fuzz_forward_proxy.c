@@ -21,6 +21,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "fuzz.h"
 #include "authority.h"
 #include "forward_proxy.h"
 #include "http.h"
@@ -28,16 +29,6 @@
 
 #define INPUT_MAX 8192
 #define MAX_HEAD  8192          /* [edgesim] max_header_size's default */
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define check(cond) do {                                                \
-	if (!(cond)) {                                                  \
-		fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__,  \
-		    __LINE__, #cond);                                   \
-		abort();                                                \
-	}                                                               \
-} while (0)
 
 /* s lies in buf[0..n) (an empty s may point anywhere). */
 static bool

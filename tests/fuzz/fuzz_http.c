@@ -14,20 +14,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz.h"
 #include "http.h"
 
 #define MAX_INPUT (64 * 1024)
 #define MAX_HEAD  4096
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define check(cond) do {                                                \
-	if (!(cond)) {                                                  \
-		fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__,  \
-		    __LINE__, #cond);                                   \
-		abort();                                                \
-	}                                                               \
-} while (0)
 
 /* s lies within buf[0..len) (an empty string may sit at its end). */
 static bool

@@ -17,19 +17,10 @@
 #include <string.h>
 #include <strings.h>
 
+#include "fuzz.h"
 #include "pin.h"
 
 #define INPUT_MAX 256
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define check(cond) do {                                                \
-	if (!(cond)) {                                                  \
-		fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__,  \
-		    __LINE__, #cond);                                   \
-		abort();                                                \
-	}                                                               \
-} while (0)
 
 static bool
 pin_eq(const struct pin *a, const struct pin *b)

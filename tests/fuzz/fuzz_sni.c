@@ -23,20 +23,11 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
+#include "fuzz.h"
 #include "sni.h"
 #include "util.h"
 
 #define INPUT_MAX 8192
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define check(cond) do {                                                \
-	if (!(cond)) {                                                  \
-		fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__,  \
-		    __LINE__, #cond);                                   \
-		abort();                                                \
-	}                                                               \
-} while (0)
 
 /* The table: names as a config could spell them, added in this order. */
 static const struct {

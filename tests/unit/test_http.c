@@ -1043,6 +1043,39 @@ test_hop_by_hop(void **state)
 	    req.n_headers));
 }
 
+/* What of a response goes on: not its hop-by-hop fields, nor a
+ * Content-Length beside chunked coding; with a plain length, the length. */
+static void
+test_response_field_relayed(void **state)
+{
+	static const char chunked[] = "HTTP/1.1 200 OK\r\n"
+	    "Connection: close, X-Hop\r\n"         /* 0 */
+	    "X-Hop: 1\r\n"                         /* 1 */
+	    "Content-Length: 5\r\n"                /* 2 */
+	    "Transfer-Encoding: chunked\r\n"       /* 3 */
+	    "X-Kept: 1\r\n"                        /* 4 */
+	    "\r\n";
+	static const char sized[] = "HTTP/1.1 200 OK\r\n"
+	    "Content-Length: 5\r\n\r\n";
+	static const bool want[] = { false, false, false, true, true };
+	static struct http_response res;
+	size_t head_len;
+
+	(void)state;
+	assert_int_equal(http_parse_response(chunked, sizeof(chunked) - 1,
+	    MAX_HEAD, false, &res, &head_len), HTTP_OK);
+	assert_int_equal(res.body, HTTP_BODY_CHUNKED);
+	assert_int_equal(res.n_headers, ES_ARRAY_LEN(want));
+	for (size_t i = 0; i < ES_ARRAY_LEN(want); i++)
+		if (http_response_field_relayed(&res, i) != want[i])
+			fail_msg("field %zu (%.*s): want %d", i,
+			    (int)res.headers[i].name.n, res.headers[i].name.p,
+			    want[i]);
+	assert_int_equal(http_parse_response(sized, sizeof(sized) - 1,
+	    MAX_HEAD, false, &res, &head_len), HTTP_OK);
+	assert_true(http_response_field_relayed(&res, 0));
+}
+
 struct target_case {
 	const char *target, *path, *authority;
 };
@@ -1160,6 +1193,7 @@ main(void)
 		cmocka_unit_test(test_head_scan),
 		cmocka_unit_test(test_head_scan_linear),
 		cmocka_unit_test(test_hop_by_hop),
+		cmocka_unit_test(test_response_field_relayed),
 		cmocka_unit_test(test_target_path),
 		cmocka_unit_test(test_str_ieq),
 		cmocka_unit_test(test_result_tables),
