@@ -1,8 +1,11 @@
 /*
- * conn.c - a viewer connection in mode = http: TLS handshake, request
- * parsing, host and route choice, built-in origins, keep-alive, errors as
- * persona pages, timers, and one log record per request. What happens
- * between the edge and an origin is conn_origin.c's.
+ * conn.c - a viewer connection in mode = http: its life from accept to
+ * close, request heads read and routed, keep-alive, timers, reloads and
+ * drains, and one log record per request. Its neighbours: the handshake's
+ * end in conn_handshake.c, the persona's parts of an answer in
+ * conn_persona.c, built-in origins in conn_builtin.c, the trip to an
+ * origin in conn_origin.c, HTTP/2 in conn_h2*.c, mode = tcp in
+ * conn_tunnel.c.
  */
 #include "conn_private.h"
 
@@ -13,11 +16,9 @@
 #include <event2/bufferevent_struct.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <openssl/err.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <unistd.h>
 
 #include "authority.h"
@@ -106,22 +107,6 @@ conn_log_request(struct conn *c, struct conn_req *r)
 	log_int(&rec, "ms", clock_mono_ms() - r->t_start);
 	log_str(&rec, "proto", r->st ? "h2" : "http/1.1");
 	observe_request(&rec, c->edge->conf->sec.name, r->host ? r->host->sec.name : NULL, r->origin ? r->origin->conf->sec.name : NULL, r->status, r->code, clock_mono_ms() - r->t_start);
-	log_end(&rec);
-}
-
-static void
-log_tls_failure(struct conn *c, const char *reason)
-{
-	struct log_rec rec;
-
-	log_begin(&rec, "tls");
-	log_str(&rec, "edge", c->edge->conf->sec.name);
-	log_str(&rec, "client", c->peer);
-	log_str(&rec, "sni", conn_sni(c) ? conn_sni(c) : "-");
-	log_str(&rec, "verdict", tls_hello_verdict_name(c->hello.verdict));
-	log_str(&rec, "result", reason);
-	log_int(&rec, "ms", clock_mono_ms() - c->t_accept);
-	observe_viewer_tls(&rec, c->edge->conf->sec.name, &c->hello);
 	log_end(&rec);
 }
 
@@ -312,44 +297,6 @@ conn_request_done(struct conn *c, bool origin_reusable)
 	return CONN_STEP_AGAIN;
 }
 
-/* r's error: its reference (which carries the code: Akamai's prefix
- * says it), code, sub-reason, detail and status (0: the persona's). */
-void
-conn_req_set_error(struct conn_req *r, enum es_code code, int status,
-    const char *sub, const char *detail)
-{
-	const struct persona_id *id = &r->c->edge->id;
-
-	persona_ref(id, code, r->epoch, r->id, r->ref, sizeof(r->ref));
-	r->code = code;
-	snprintf(r->sub, sizeof(r->sub), "%s", sub ? sub : "");
-	snprintf(r->detail, sizeof(r->detail), "%s", detail ? detail : "");
-	r->status = status ? status : errors_status(code, id->persona);
-}
-
-/* The persona's error page for r's error (conn_req_set_error), as an
- * HTTP/1.1 message, into out. */
-void
-conn_error_page(struct conn_req *r, int status, bool close, struct sbuf *out)
-{
-	struct persona_error pe;
-	struct sbuf extra;
-
-	memset(&pe, 0, sizeof(pe));
-	pe.code = r->code;
-	pe.sub = r->sub[0] ? r->sub : NULL;
-	pe.detail = r->detail[0] ? r->detail : NULL;
-	pe.ref = r->ref;
-	pe.status = status;
-	pe.close = close;
-	pe.head_only = r->is_head;
-	sbuf_init(&extra);
-	conn_pragma_lines(r, &extra);
-	pe.extra = extra.s;
-	persona_error_response(&r->c->edge->id, &pe, out);
-	sbuf_free(&extra);
-}
-
 /*
  * Answer the current request with an error page of the edge's persona.
  * status 0: the persona's status for code.
@@ -373,68 +320,6 @@ conn_respond_error(struct conn *c, enum es_code code, int status, const char *su
 	r->resp_started = true;
 	sbuf_free(&out);
 	return conn_request_done(c, false);
-}
-
-/* Fields an edge adds to every successful response. */
-void
-conn_persona_fields(struct conn_req *r, conn_field_fn emit, void *arg)
-{
-	const struct persona_id *id = &r->c->edge->id;
-	char via[128];
-
-	persona_via(id, via, sizeof(via));
-	emit(arg, "Via", 3, via, strlen(via));
-	if (id->persona == PERSONA_CLOUDFRONT) {
-		emit(arg, "X-Cache", 7, "Miss from cloudfront", 20);
-		emit(arg, "X-Amz-Cf-Pop", 12, id->pop, strlen(id->pop));
-		emit(arg, "X-Amz-Cf-Id", 11, r->ref, strlen(r->ref));
-	}
-	conn_pragma_fields(r, emit, arg);
-}
-
-void
-conn_pragma_fields(struct conn_req *r, conn_field_fn emit, void *arg)
-{
-	if (r->pragma == 0)
-		return;
-	persona_pragma_fields(&r->c->edge->id, r->pragma, r->id,
-	    r->host ? r->host->sec.name : r->host_hdr, r->target, emit, arg);
-}
-
-static void
-add_line(void *arg, const char *name, size_t nlen, const char *value,
-    size_t vlen)
-{
-	struct sbuf *out = arg;
-
-	sbuf_add(out, name, nlen);
-	sbuf_adds(out, ": ");
-	sbuf_add(out, value, vlen);
-	sbuf_adds(out, "\r\n");
-}
-
-void
-conn_pragma_lines(struct conn_req *r, struct sbuf *out)
-{
-	conn_pragma_fields(r, add_line, out);
-}
-
-void
-conn_add_field_line(void *arg, const char *name, size_t nlen, const char *value,
-    size_t vlen)
-{
-	struct evbuffer *out = arg;
-
-	evbuffer_add(out, name, nlen);
-	evbuffer_add(out, ": ", 2);
-	evbuffer_add(out, value, vlen);
-	evbuffer_add(out, "\r\n", 2);
-}
-
-void
-conn_add_persona_headers(struct conn *c, struct evbuffer *out)
-{
-	conn_persona_fields(c->req, conn_add_field_line, out);
 }
 
 void
@@ -469,173 +354,6 @@ conn_flush_soon(struct bufferevent *bev)
 		evbuffer_pullup(out, -1);
 	if (bufferevent_get_enabled(bev) & EV_WRITE)
 		event_active(&bev->ev_write, EV_WRITE, 1);
-}
-
-/* --- built-in origins --- */
-
-static enum conn_step
-builtin_finish(struct conn *c)
-{
-	struct conn_req *r = c->req;
-	struct evbuffer *out = bufferevent_get_output(c->bev);
-	char date[40];
-
-	if (r->builtin_echo)
-		echo_finish(&r->echo, r->body == HTTP_BODY_CHUNKED ?
-		    (int64_t)r->chunked.data_bytes : r->bytes_in, &r->builtin);
-	r->status = r->builtin.status;
-	evbuffer_add_printf(out, "HTTP/1.1 %d %s\r\nServer: edgesim\r\n"
-	    "Date: %s\r\nContent-Length: %lld\r\n", r->status,
-	    persona_reason_phrase(r->status), persona_http_date(date),
-	    (long long)r->builtin.body_len);
-	if (r->builtin.headers.len)
-		evbuffer_add(out, r->builtin.headers.s, r->builtin.headers.len);
-	conn_add_persona_headers(c, out);
-	conn_add_connection_header(c, out);
-	conn_add_s(out, "\r\n");
-	if (!r->is_head) {
-		r->bytes_out = (int64_t)evbuffer_get_length(r->builtin.body);
-		evbuffer_add_buffer(out, r->builtin.body);
-	}
-	conn_flush_soon(c->bev);
-	r->resp_started = true;
-	return conn_request_done(c, false);
-}
-
-/* Read (and count, and drop) the request body of a built-in origin. */
-static int
-consume_body(struct conn *c)
-{
-	struct conn_req *r = c->req;
-	struct evbuffer *in = bufferevent_get_input(c->bev);
-	struct evbuffer *sink = evbuffer_new();
-	int64_t before = r->bytes_in;
-	int rc;
-
-	switch (r->body) {
-	case HTTP_BODY_NONE:
-		rc = 1;
-		break;
-	case HTTP_BODY_LENGTH: {
-		size_t avail = evbuffer_get_length(in);
-		size_t n = (int64_t)avail < r->body_left ? avail :
-		    (size_t)r->body_left;
-		evbuffer_drain(in, n);
-		r->body_left -= (int64_t)n;
-		r->bytes_in += (int64_t)n;
-		rc = r->body_left == 0;
-		break;
-	}
-	default: {
-		/* Chunked: scan, then drop what was scanned. */
-		rc = 0;
-		while (evbuffer_get_length(in) > 0 && rc == 0) {
-			struct evbuffer_iovec v[8];
-			int nv = evbuffer_peek(in, -1, NULL, v, 8);
-			size_t used_total = 0;
-			for (int i = 0; i < nv && i < 8 && rc == 0; i++) {
-				size_t used = 0;
-				enum http_chunked_result cr = http_chunked_scan(
-				    &r->chunked, v[i].iov_base, v[i].iov_len, &used);
-				used_total += used;
-				if (cr == HTTP_CHUNKED_DONE)
-					rc = 1;
-				else if (cr == HTTP_CHUNKED_ERROR)
-					rc = -1;
-			}
-			evbuffer_drain(in, used_total);
-			r->bytes_in += (int64_t)used_total;
-		}
-	}
-	}
-	(void)before;
-	evbuffer_free(sink);
-	if (rc == 1)
-		r->body_done = true;
-	return rc;
-}
-
-static enum conn_step
-builtin_step(struct conn *c)
-{
-	int rc = consume_body(c);
-
-	if (rc < 0)
-		return conn_respond_error(c, ES_ERR_BAD_REQUEST, 400,
-		    "bad chunked body", "malformed chunked request body", true);
-	if (rc == 0)
-		return CONN_STEP_WAIT;
-	int64_t delay = c->req->origin->conf->delay_ms;
-	if (delay > 0 && !c->req->builtin_delayed) {
-		/* A slow origin: the answer comes when the timer fires. */
-		c->req->builtin_delayed = true;
-		conn_set_timer(c, delay);
-		return CONN_STEP_WAIT;
-	}
-	if (c->req->builtin_delayed)
-		return CONN_STEP_WAIT;
-	return builtin_finish(c);
-}
-
-void
-conn_builtin_start(struct conn_req *r, const struct http_request *req)
-{
-	struct conn *c = r->c;
-	const struct conf_origin *o = r->origin->conf;
-
-	sbuf_init(&r->builtin.headers);
-	r->builtin.body = evbuffer_new();
-	if (o->type == ORIGIN_TYPE_ECHO) {
-		SSL *ssl = bufferevent_openssl_get_ssl(c->bev);
-		X509 *peer = ssl ? SSL_get0_peer_certificate(ssl) : NULL;
-		char subject[256] = "", issuer[256] = "";
-		const unsigned char *alpn = NULL;
-		unsigned alpn_len = 0;
-		char alpn_s[64] = "";
-		if (peer) {
-			X509_NAME_oneline(X509_get_subject_name(peer), subject,
-			    sizeof(subject));
-			X509_NAME_oneline(X509_get_issuer_name(peer), issuer,
-			    sizeof(issuer));
-		}
-		if (ssl)
-			SSL_get0_alpn_selected(ssl, &alpn, &alpn_len);
-		if (alpn_len)
-			snprintf(alpn_s, sizeof(alpn_s), "%.*s", (int)alpn_len,
-			    (const char *)alpn);
-		struct echo_view v = {
-			.edge = c->edge->conf->sec.name,
-			.host = r->host->sec.name,
-			.origin = o->sec.name,
-			.client = c->peer,
-			.sni = conn_sni(c),
-			.tls_version = ssl ? SSL_get_version(ssl) : "-",
-			.cipher = ssl ? SSL_get_cipher_name(ssl) : "-",
-			.alpn = alpn_len ? alpn_s : NULL,
-			.http_version = r->st ? "HTTP/2" : NULL,
-			.client_subject = peer ? subject : NULL,
-			.client_issuer = peer ? issuer : NULL,
-			.cert_choice = tls_hello_verdict_name(c->hello.verdict),
-		};
-		sbuf_init(&r->echo);
-		echo_begin(&r->echo, req, &v);
-		r->builtin_echo = true;
-	} else {
-		static_respond(r->origin->root_real, req, &r->builtin,
-		    c->w->static_cache);
-	}
-}
-
-static void
-start_builtin(struct conn *c, const struct http_request *req)
-{
-	struct conn_req *r = c->req;
-
-	conn_builtin_start(r, req);
-	if (req->expect_continue && r->body != HTTP_BODY_NONE)
-		conn_add_s(bufferevent_get_output(c->bev),
-		    "HTTP/1.1 100 Continue\r\n\r\n");
-	c->state = CONN_BUILTIN;
 }
 
 /* --- the request head --- */
@@ -815,7 +533,7 @@ read_head(struct conn *c)
 	 * before the request goes anywhere, so that whatever happens next
 	 * (an error page, the next pipelined request) never sees it again. */
 	if (o->type != ORIGIN_TYPE_PROXY) {
-		start_builtin(c, req);
+		conn_builtin_begin(c, req);
 		relay_head_done(&c->head, in, head_len);
 		return CONN_STEP_AGAIN;
 	}
@@ -840,7 +558,7 @@ conn_pump(struct conn *c)
 			s = read_head(c);
 			break;
 		case CONN_BUILTIN:
-			s = builtin_step(c);
+			s = conn_builtin_step(c);
 			break;
 		case CONN_PROXYING:
 			s = conn_origin_request_body(c->req);
@@ -933,164 +651,6 @@ conn_write(struct bufferevent *bev, void *arg)
 	}
 }
 
-/*
- * Keep the first bytes a viewer sends, to recognise plain HTTP on a TLS
- * port whatever its method (OpenSSL only knows GET, POST, HEAD and PUT).
- * Installed on the socket BIO for the handshake only.
- */
-static long
-first_bytes_cb(BIO *b, int oper, const char *argp, size_t len, int argi,
-    long argl, int ret, size_t *processed)
-{
-	struct conn *c = (struct conn *)BIO_get_callback_arg(b);
-
-	(void)len;
-	(void)argi;
-	(void)argl;
-	if (oper == (BIO_CB_READ | BIO_CB_RETURN) && ret > 0 && processed &&
-	    c && c->magic == CONN_MAGIC && c->n_first < sizeof(c->first_bytes)) {
-		size_t n = *processed;
-		if (n > sizeof(c->first_bytes) - c->n_first)
-			n = sizeof(c->first_bytes) - c->n_first;
-		memcpy(c->first_bytes + c->n_first, argp, n);
-		c->n_first += n;
-	}
-	return ret;
-}
-
-/*
- * "DELETE /", "OPTIONS ", "CONNECT ": an HTTP method and a space. OpenSSL
- * read only a record header (5 bytes) before giving up, so the rest of
- * the line is still in the socket: peek at it.
- */
-static bool
-looks_like_http(struct conn *c)
-{
-	char buf[24];
-	size_t n = c->n_first;
-	size_t i = 0;
-
-	memcpy(buf, c->first_bytes, n);
-	ssize_t more = recv(c->fd, buf + n, sizeof(buf) - n, MSG_PEEK |
-	    MSG_DONTWAIT);
-	if (more > 0)
-		n += (size_t)more;
-	while (i < n && buf[i] >= 'A' && buf[i] <= 'Z')
-		i++;
-	return i >= 3 && i < n && buf[i] == ' ';
-}
-
-/* Answer plain HTTP on a TLS port in plain HTTP, as nginx does. */
-static void
-reply_plain_http(struct conn *c)
-{
-	static const char body[] = "400 Bad Request: a plain HTTP request was "
-	    "sent to a TLS port; use https://\n";
-	char msg[512];
-	int n = snprintf(msg, sizeof(msg), "HTTP/1.1 400 Bad Request\r\n"
-	    "Server: edgesim\r\nContent-Type: text/plain\r\n"
-	    "Content-Length: %zu\r\nConnection: close\r\n\r\n%s",
-	    sizeof(body) - 1, body);
-	ssize_t w = send(c->fd, msg, (size_t)n, MSG_NOSIGNAL);
-	(void)w;
-}
-
-static void
-handshake_done(struct conn *c)
-{
-	struct timeval tv;
-	int64_t ms = conn_glob(c)->idle_timeout_ms;
-
-	observe_viewer_tls(NULL, c->edge->conf->sec.name, &c->hello);
-	conn_clear_timer(c);
-	SSL *ssl = bufferevent_openssl_get_ssl(c->bev);
-	if (ssl)
-		BIO_set_callback_ex(SSL_get_rbio(ssl), NULL);
-	if (ssl && SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name))
-		tls_hello_free(&c->hello);      /* conn_sni uses OpenSSL's now */
-	/* A viewer that stops reading may not hold an origin forever. */
-	tv.tv_sec = (time_t)(ms / 1000);
-	tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
-	bufferevent_set_timeouts(c->bev, NULL, &tv);
-	if (c->edge->conf->mode == EDGE_MODE_TCP) {
-		conn_tunnel_start(c);
-		return;
-	}
-	const unsigned char *alpn = NULL;
-	unsigned alpn_len = 0;
-	if (ssl)
-		SSL_get0_alpn_selected(ssl, &alpn, &alpn_len);
-	if (alpn_len == 2 && memcmp(alpn, "h2", 2) == 0) {
-		conn_h2_start(c);
-		return;
-	}
-	c->state = CONN_READ_HEAD;
-	c->timer_is_idle = false;
-	conn_set_timer(c, conn_glob(c)->header_timeout_ms);
-	conn_after_step(c, CONN_STEP_AGAIN);
-}
-
-static void
-handshake_failed(struct conn *c, short what)
-{
-	unsigned long e = bufferevent_get_openssl_error(c->bev);
-	char reason[160];
-
-	while (bufferevent_get_openssl_error(c->bev) != 0)
-		;
-	ERR_clear_error();
-	switch (c->hello.verdict) {
-	case TLS_HELLO_CLOSE:
-		log_tls_failure(c, "no SNI: closed (FIN) before any certificate");
-		conn_close(c, NULL);
-		return;
-	case TLS_HELLO_RESET:
-		log_tls_failure(c, "no SNI: reset (RST) before any certificate");
-		conn_reset(c);
-		return;
-	case TLS_HELLO_REJECTED:
-		log_tls_failure(c, c->hello.sni_present ?
-		    "unknown SNI: alert 40 handshake_failure, no certificate" :
-		    "no SNI: alert 40 handshake_failure, no certificate");
-		conn_close(c, NULL);
-		return;
-	case TLS_HELLO_BAD_SNI:
-		log_tls_failure(c, "malformed server_name extension: alert 50 "
-		    "decode_error");
-		conn_close(c, NULL);
-		return;
-	default:
-		break;
-	}
-	if ((e && (ERR_GET_REASON(e) == SSL_R_HTTP_REQUEST ||
-	    ERR_GET_REASON(e) == SSL_R_HTTPS_PROXY_REQUEST)) ||
-	    looks_like_http(c)) {
-		log_tls_failure(c, "plain HTTP on a TLS port: answered 400 in "
-		    "plain text");
-		reply_plain_http(c);
-	} else if (e && ERR_GET_REASON(e) == SSL_R_UNEXPECTED_EOF_WHILE_READING) {
-		SSL *ssl = bufferevent_openssl_get_ssl(c->bev);
-		BIO *rbio = ssl ? SSL_get_rbio(ssl) : NULL;
-		/* A connection that closes without a byte is a port probe
-		 * or health check, not a failed handshake. */
-		if (rbio == NULL || BIO_number_read(rbio) > 0)
-			log_tls_failure(c, "viewer closed the connection during "
-			    "the handshake");
-	} else if (e) {
-		const char *rs = ERR_reason_error_string(e);
-		snprintf(reason, sizeof(reason), "handshake failed: %s",
-		    rs ? rs : "TLS error");
-		log_tls_failure(c, reason);
-	} else if (what & BEV_EVENT_EOF) {
-		log_tls_failure(c, "viewer closed during the handshake");
-	} else {
-		snprintf(reason, sizeof(reason), "handshake failed: %s",
-		    strerror(EVUTIL_SOCKET_ERROR()));
-		log_tls_failure(c, reason);
-	}
-	conn_close(c, NULL);
-}
-
 static void
 conn_event(struct bufferevent *bev, short what, void *arg)
 {
@@ -1099,9 +659,9 @@ conn_event(struct bufferevent *bev, short what, void *arg)
 	(void)bev;
 	if (c->state == CONN_TLS_HANDSHAKE) {
 		if (what & BEV_EVENT_CONNECTED)
-			handshake_done(c);
+			conn_handshake_done(c);
 		else
-			handshake_failed(c, what);
+			conn_handshake_failed(c, what);
 		return;
 	}
 	if (c->state == CONN_H2) {
@@ -1130,7 +690,7 @@ conn_timeout(struct conn *c, int64_t now)
 		conn_h2_timeout(c, now);
 		return;
 	case CONN_TLS_HANDSHAKE:
-		log_tls_failure(c, "handshake not finished within header_timeout");
+		conn_log_tls_failure(c, "handshake not finished within header_timeout");
 		conn_close(c, NULL);
 		return;
 	case CONN_READ_HEAD:
@@ -1156,7 +716,7 @@ conn_timeout(struct conn *c, int64_t now)
 		return;
 	case CONN_BUILTIN:
 		if (c->req->builtin_delayed && c->req->body_done)
-			conn_after_step(c, builtin_finish(c));
+			conn_after_step(c, conn_builtin_finish(c));
 		return;
 	default:
 		return;
@@ -1252,7 +812,7 @@ conn_accept(struct worker *w, struct edge_rt *edge, int fd,
 	bufferevent_openssl_set_allow_dirty_shutdown(c->bev, 1);
 	BIO *rbio = SSL_get_rbio(ssl);
 	if (rbio) {
-		BIO_set_callback_ex(rbio, first_bytes_cb);
+		BIO_set_callback_ex(rbio, conn_first_bytes_cb);
 		BIO_set_callback_arg(rbio, (char *)c);
 	}
 	c->state = CONN_TLS_HANDSHAKE;

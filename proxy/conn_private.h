@@ -209,9 +209,23 @@ void conn_pragma_fields(struct conn_req *r, conn_field_fn emit, void *arg);
 void conn_pragma_lines(struct conn_req *r, struct sbuf *out);
 /* A fresh request state for c: id, start time, reference. */
 struct conn_req *conn_req_begin(struct conn *c);
-/* Prepare r's built-in origin's answer (echo's view of the request, or
- * the static file) from the request head. */
+/* conn_handshake.c. The end of a viewer's handshake (conn_event's, in
+ * CONN_TLS_HANDSHAKE), the socket BIO callback that keeps the first bytes
+ * (to recognise plain HTTP), and the "tls" record of a failed one. */
+void conn_handshake_done(struct conn *c);
+void conn_handshake_failed(struct conn *c, short what);
+long conn_first_bytes_cb(BIO *b, int oper, const char *argp, size_t len,
+    int argi, long argl, int ret, size_t *processed);
+void conn_log_tls_failure(struct conn *c, const char *reason);
+/* conn_builtin.c. Prepare r's built-in origin's answer (echo's view of
+ * the request, or the static file) from the request head; on an HTTP/1.1
+ * connection, begin answering it (a 100 Continue when asked), step it as
+ * the body arrives (CONN_STEP_WAIT until whole, and the origin's delay),
+ * and finish it. */
 void conn_builtin_start(struct conn_req *r, const struct http_request *req);
+void conn_builtin_begin(struct conn *c, const struct http_request *req);
+enum conn_step conn_builtin_step(struct conn *c);
+enum conn_step conn_builtin_finish(struct conn *c);
 void conn_add_connection_header(struct conn *c, struct evbuffer *out);
 /* r's error (reference, code, sub-reason, detail, status; status 0: the
  * persona's), and the persona's page for it as an HTTP/1.1 message. */
