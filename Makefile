@@ -63,11 +63,12 @@ deps_deadline   := deadline util
 deps_relay      := relay http util
 deps_authority  := authority sni http util
 deps_http       := http util
-deps_config     := config config_check config_keys sni pin util certinfo pki
+deps_config     := config config_check config_keys sni pin util certinfo \
+                   pki pki_crl pki_files
 deps_config_problems := $(deps_config)
-deps_pki        := pki certinfo util
-deps_certinfo   := certinfo pki util
-deps_pin        := pin certinfo pki util
+deps_pki        := pki pki_crl pki_files certinfo util
+deps_certinfo   := certinfo pki pki_crl pki_files util
+deps_pin        := pin certinfo pki pki_crl pki_files util
 deps_errors     := errors util
 deps_log        := log util
 deps_persona    := persona errors util

@@ -10,7 +10,8 @@ FUZZ_NAMES := http sni host config pin forward_proxy explain
 fuzzdeps_http    := http util
 fuzzdeps_sni     := sni util
 fuzzdeps_host    := sni http util
-fuzzdeps_config  := config config_check config_keys sni pin certinfo pki util
+fuzzdeps_config  := config config_check config_keys sni pin certinfo \
+                    pki pki_crl pki_files util
 fuzzdeps_pin     := pin util
 fuzzdeps_explain := story errors log util
 # forward_proxy.o calls into workers, the resolver and tunnels: the whole
