@@ -57,25 +57,27 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 deps_util       := util
 deps_sni        := sni util
-deps_route      := route util path authority sni http
+deps_route      := route util path authority sni http http_fields http_chunked
 deps_path       := path util
 deps_deadline   := deadline util
-deps_relay      := relay http util
-deps_authority  := authority sni http util
-deps_http       := http util
-deps_config     := config config_check config_keys sni pin util certinfo pki
+deps_relay      := relay http http_fields http_chunked util
+deps_authority  := authority sni http http_fields http_chunked util
+deps_http       := http http_fields http_chunked util
+deps_config     := config config_check config_keys sni pin util certinfo \
+                   pki pki_crl pki_files
 deps_config_problems := $(deps_config)
-deps_pki        := pki certinfo util
-deps_certinfo   := certinfo pki util
-deps_pin        := pin certinfo pki util
+deps_pki        := pki pki_crl pki_files certinfo util
+deps_certinfo   := certinfo pki pki_crl pki_files util
+deps_pin        := pin certinfo pki pki_crl pki_files util
 deps_errors     := errors util
 deps_log        := log util
 deps_persona    := persona errors util
-deps_builtin    := builtin http util path
+deps_builtin    := builtin http http_fields http_chunked util path
 deps_chain      := chain $(deps_config)
 deps_import     := cli/import cli/import_model cli/import_cloudfront \
                    cli/import_akamai cli/import_ini cli/json_path \
-                   cli/lint cli/lint_report $(deps_config) route errors path authority http
+                   cli/lint cli/lint_report $(deps_config) route errors path \
+                   authority http http_fields http_chunked
 deps_lint       := $(deps_import)
 deps_explain    := cli/explain story errors util
 

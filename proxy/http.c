@@ -1,5 +1,9 @@
 /*
- * http.c - the HTTP/1.1 head parser and chunked-body scanner behind http.h.
+ * http.c - the HTTP/1.1 head parser behind http.h: start lines, header
+ * fields and the framing they give, a head read as it trickles in, and the
+ * path and authority of a request target. The chunked-body scanner is
+ * http_chunked.c; finding fields and telling hop-by-hop ones apart,
+ * http_fields.c.
  *
  * Everything works in place on the caller's buffer, without allocating and
  * in one pass over each line: it runs for every message the proxy relays.
@@ -16,123 +20,22 @@
  * request line that can no longer become valid (a TLS ClientHello, say)
  * fails as soon as it is parsed.
  */
-#include "http.h"
+#include "http_private.h"
 
 #include <string.h>
 
-/* Chunk extension lines and trailer sections: bounded so that a peer cannot
- * keep the scanner busy with framing that never ends. */
-#define CHUNK_EXT_MAX           4096
-#define CHUNK_TRAILERS_MAX      16384
-#define CHUNK_SIZE_DIGITS_MAX   16
-
-/* Byte classes as bitmaps of the bytes 0..63 and 64..127: RFC 9110 5.6.2
- * tchar, and the bytes of an RFC 3986 uri-host and port (reg-name, IP
- * literals, ':'). Nothing from 128 up belongs to either. */
-static const uint64_t tchar_set[2] = {
-	0x03ff6cfa00000000ULL, 0x57ffffffc7fffffeULL
-};
+/* The bytes of an RFC 3986 uri-host and port (reg-name, IP literals, ':'),
+ * as a bitmap of the bytes 0..63 and 64..127 (http_in_set). The other
+ * byte classes are http_private.h's. */
 static const uint64_t host_set[2] = {
 	0x2fff7ff200000000ULL, 0x47fffffeaffffffeULL
 };
-
-static inline bool
-in_set(const uint64_t set[2], unsigned char c)
-{
-	return c < 128 && ((set[c >> 6] >> (c & 63)) & 1);
-}
-
-static inline bool
-is_tchar(unsigned char c)
-{
-	return in_set(tchar_set, c);
-}
-
-/* A byte of a field value or reason phrase: VCHAR, SP, HTAB or obs-text.
- * NUL, CR, LF and the other controls are refused (RFC 9110 5.5). */
-static inline bool
-is_value_byte(unsigned char c)
-{
-	return (c >= 0x20 && c != 0x7f) || c == '\t';
-}
 
 /* A byte of a request target: visible ASCII only, no blanks (RFC 9112 3.2). */
 static inline bool
 is_target_byte(unsigned char c)
 {
 	return c > 0x20 && c < 0x7f;
-}
-
-static inline bool
-is_blank(unsigned char c)
-{
-	return c == ' ' || c == '\t';
-}
-
-static inline bool
-is_digit(unsigned char c)
-{
-	return c >= '0' && c <= '9';
-}
-
-static inline unsigned char
-lower(unsigned char c)
-{
-	return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c;
-}
-
-static bool
-str_ieq_str(struct http_str a, struct http_str b)
-{
-	size_t i;
-
-	if (a.n != b.n)
-		return false;
-	for (i = 0; i < a.n; i++)
-		if (lower((unsigned char)a.p[i]) !=
-		    lower((unsigned char)b.p[i]))
-			return false;
-	return true;
-}
-
-bool
-http_str_ieq(struct http_str s, const char *c)
-{
-	size_t i;
-
-	/* c is the caller's constant; stop at its NUL, never read past s.n. */
-	for (i = 0; i < s.n; i++) {
-		if (c[i] == '\0' ||
-		    lower((unsigned char)s.p[i]) != lower((unsigned char)c[i]))
-			return false;
-	}
-	return c[s.n] == '\0';
-}
-
-/*
- * The next element of a comma-separated list value, blanks trimmed. Empty
- * elements are returned too (callers decide whether they matter). *pos
- * starts at 0; returns false when the list is exhausted.
- */
-static bool
-list_next(struct http_str v, size_t *pos, struct http_str *elem)
-{
-	size_t i = *pos, start, end;
-
-	if (i > v.n)
-		return false;
-	while (i < v.n && v.p[i] != ',')
-		i++;
-	start = *pos;
-	end = i;
-	while (start < end && is_blank((unsigned char)v.p[start]))
-		start++;
-	while (end > start && is_blank((unsigned char)v.p[end - 1]))
-		end--;
-	elem->p = v.p + start;
-	elem->n = end - start;
-	*pos = i + 1;
-	return true;
 }
 
 const char *
@@ -267,7 +170,7 @@ parse_version(const char *p, size_t n, int *minor, enum http_result err_line,
 		else if (k == 6)
 			ok = c == '.';
 		else
-			ok = is_digit(c);
+			ok = http_is_digit(c);
 		if (!ok)
 			return err_line;
 	}
@@ -294,7 +197,7 @@ parse_request_line(const char *p, size_t n, bool complete,
 	/* The CR of CRLF, or on an incomplete line a CR that may become it. */
 	if (n > 0 && p[n - 1] == '\r')
 		n--;
-	while (i < n && is_tchar((unsigned char)p[i]))
+	while (i < n && http_is_tchar((unsigned char)p[i]))
 		i++;
 	if (i == n)
 		return complete ? HTTP_ERR_REQUEST_LINE : HTTP_INCOMPLETE;
@@ -351,7 +254,7 @@ parse_status_line(const char *p, size_t n, bool complete,
 		unsigned char c = (unsigned char)p[k];
 
 		if (k == 8 ? c != ' ' : k == 9 ? c < '1' || c > '9' :
-		    !is_digit(c))
+		    !http_is_digit(c))
 			return HTTP_ERR_STATUS_LINE;
 	}
 	if (n < 12)
@@ -359,7 +262,7 @@ parse_status_line(const char *p, size_t n, bool complete,
 	if (n > 12 && p[12] != ' ')
 		return HTTP_ERR_STATUS_LINE;
 	for (k = 13; k < n; k++)
-		if (!is_value_byte((unsigned char)p[k]))
+		if (!http_is_value_byte((unsigned char)p[k]))
 			return HTTP_ERR_STATUS_LINE;
 	if (!complete)
 		return HTTP_INCOMPLETE;
@@ -376,7 +279,7 @@ field_content_length(struct fields *f, struct http_str v)
 	struct http_str e;
 	size_t pos = 0, i;
 
-	while (list_next(v, &pos, &e)) {
+	while (http_list_next(v, &pos, &e)) {
 		int64_t n = 0;
 
 		if (e.n == 0)
@@ -384,7 +287,8 @@ field_content_length(struct fields *f, struct http_str v)
 		for (i = 0; i < e.n; i++) {
 			unsigned char c = (unsigned char)e.p[i];
 
-			if (!is_digit(c) || n > (INT64_MAX - (c - '0')) / 10)
+			if (!http_is_digit(c) ||
+			    n > (INT64_MAX - (c - '0')) / 10)
 				return HTTP_ERR_CONTENT_LENGTH;
 			n = n * 10 + (c - '0');
 		}
@@ -410,7 +314,7 @@ field_transfer_encoding(struct fields *f, struct http_str v)
 	size_t pos = 0;
 
 	f->has_te = true;
-	while (list_next(v, &pos, &e)) {
+	while (http_list_next(v, &pos, &e)) {
 		if (e.n == 0)
 			continue;
 		if (f->te_chunked)
@@ -436,7 +340,7 @@ field_host(struct fields *f, struct http_str v)
 	if (f->n_host++ > 0)
 		return HTTP_ERR_MULTIPLE_HOST;
 	for (i = 0; i < v.n; i++)
-		if (!in_set(host_set, (unsigned char)v.p[i]))
+		if (!http_in_set(host_set, (unsigned char)v.p[i]))
 			return HTTP_ERR_HEADER;
 	f->host = v;
 	return HTTP_OK;
@@ -448,7 +352,7 @@ field_connection(struct fields *f, struct http_str v)
 	struct http_str e;
 	size_t pos = 0;
 
-	while (list_next(v, &pos, &e)) {
+	while (http_list_next(v, &pos, &e)) {
 		if (http_str_ieq(e, "close"))
 			f->conn_close = true;
 		else if (http_str_ieq(e, "keep-alive"))
@@ -507,7 +411,7 @@ parse_field_line(const char *p, size_t n, bool complete, struct fields *f)
 		return complete ? HTTP_OK : HTTP_INCOMPLETE;
 	if (f->n_headers == HTTP_MAX_HEADERS)
 		return HTTP_ERR_TOO_MANY_HEADERS;
-	while (i < n && is_tchar((unsigned char)p[i]))
+	while (i < n && http_is_tchar((unsigned char)p[i]))
 		i++;
 	if (i == n && !complete)
 		return HTTP_INCOMPLETE;
@@ -517,15 +421,15 @@ parse_field_line(const char *p, size_t n, bool complete, struct fields *f)
 	h->name.p = p;
 	h->name.n = i;
 	i++;
-	while (i < n && is_blank((unsigned char)p[i]))
+	while (i < n && http_is_blank((unsigned char)p[i]))
 		i++;
 	start = end = i;
 	for (; i < n; i++) {
 		unsigned char c = (unsigned char)p[i];
 
-		if (!is_value_byte(c))
+		if (!http_is_value_byte(c))
 			return HTTP_ERR_HEADER;
-		if (!is_blank(c))
+		if (!http_is_blank(c))
 			end = i + 1;
 	}
 	if (!complete)
@@ -724,61 +628,6 @@ http_parse_response(const char *buf, size_t len, size_t max_head,
 	return HTTP_OK;
 }
 
-const struct http_header *
-http_find_header(const struct http_header *headers, size_t n_headers,
-    const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < n_headers; i++)
-		if (http_str_ieq(headers[i].name, name))
-			return &headers[i];
-	return NULL;
-}
-
-bool
-http_response_field_relayed(const struct http_response *res, size_t i)
-{
-	if (http_header_is_hop_by_hop(res->headers, res->n_headers, i))
-		return false;
-	return !(res->body == HTTP_BODY_CHUNKED &&
-	    http_str_ieq(res->headers[i].name, "content-length"));
-}
-
-bool
-http_header_is_hop_by_hop(const struct http_header *headers,
-    size_t n_headers, size_t i)
-{
-	static const char *const fixed[] = {
-		"connection", "keep-alive", "proxy-connection", "te",
-		"trailer", "upgrade", "proxy-authorization",
-	};
-	struct http_str name, e;
-	size_t k, pos;
-
-	if (i >= n_headers)
-		return false;
-	name = headers[i].name;
-	for (k = 0; k < sizeof(fixed) / sizeof(fixed[0]); k++)
-		if (http_str_ieq(name, fixed[k]))
-			return true;
-	/* "Connection: Content-Length" must not strip the framing of a body
-	 * that is relayed unchanged, nor "Connection: Host" the routing. */
-	if (http_str_ieq(name, "content-length") ||
-	    http_str_ieq(name, "transfer-encoding") ||
-	    http_str_ieq(name, "host"))
-		return false;
-	for (k = 0; k < n_headers; k++) {
-		if (!http_str_ieq(headers[k].name, "connection"))
-			continue;
-		pos = 0;
-		while (list_next(headers[k].value, &pos, &e))
-			if (str_ieq_str(e, name))
-				return true;
-	}
-	return false;
-}
-
 /* s up to its first '?' or '#'. */
 static struct http_str
 cut_query(struct http_str s)
@@ -810,12 +659,12 @@ http_target_path(struct http_str target, struct http_str *authority)
 		return target;
 
 	/* absolute-form: scheme "://" authority [path] (RFC 3986 3.1). */
-	if (lower((unsigned char)p[0]) >= 'a' &&
-	    lower((unsigned char)p[0]) <= 'z') {
+	if (http_lower((unsigned char)p[0]) >= 'a' &&
+	    http_lower((unsigned char)p[0]) <= 'z') {
 		for (i = 1; i < n; i++) {
-			unsigned char c = lower((unsigned char)p[i]);
+			unsigned char c = http_lower((unsigned char)p[i]);
 
-			if (!(c >= 'a' && c <= 'z') && !is_digit(c) &&
+			if (!(c >= 'a' && c <= 'z') && !http_is_digit(c) &&
 			    c != '+' && c != '-' && c != '.')
 				break;
 		}
@@ -851,170 +700,6 @@ http_target_path(struct http_str target, struct http_str *authority)
 	if (authority != NULL)
 		*authority = target;
 	return path;
-}
-
-void
-http_chunked_init(struct http_chunked *c)
-{
-	memset(c, 0, sizeof(*c));
-	c->state = HTTP_CHUNK_SIZE;
-}
-
-static int
-hex_value(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = lower(c);
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
-/*
- * Line endings: CRLF everywhere in chunked framing, bare LF refused. A
- * backend that reads a size line, extension or trailer up to the next CRLF,
- * or that skips the two bytes after chunk data unchecked, would otherwise
- * see a different end of body than we do, which is exactly a desync:
- * "2\r\nab\n10\r\n" would be a 16-byte chunk to one and a last chunk to
- * the other.
- * Blanks between the size and ';' (RFC 9112 BWS) are refused as well.
- *
- * After HTTP_CHUNKED_ERROR the scanner must not be fed again; *used is then
- * the offset of the offending byte.
- */
-enum http_chunked_result
-http_chunked_scan(struct http_chunked *c, const char *buf, size_t len,
-    size_t *used)
-{
-	size_t i = 0;
-
-	while (i < len) {
-		unsigned char ch = (unsigned char)buf[i];
-		int v;
-
-		switch (c->state) {
-		case HTTP_CHUNK_SIZE:
-			v = hex_value(ch);
-			if (v >= 0) {
-				/* Bounded twice: 16 digits, leading zeros
-				 * included, and a value that fits a signed
-				 * 64-bit length, as nginx's off_t check does: a
-				 * size that another parser would read as
-				 * negative, or wrap, is a desync. */
-				if (c->size_digits == CHUNK_SIZE_DIGITS_MAX ||
-				    c->remaining > (uint64_t)(INT64_MAX >> 4))
-					goto error;
-				c->remaining = c->remaining << 4 | (unsigned)v;
-				c->size_digits++;
-			} else if (c->size_digits == 0) {
-				goto error;
-			} else if (ch == ';') {
-				c->state = HTTP_CHUNK_EXT;
-				c->line_len = 1;
-			} else if (ch == '\r') {
-				c->state = HTTP_CHUNK_SIZE_LF;
-			} else {
-				goto error;
-			}
-			i++;
-			break;
-		case HTTP_CHUNK_EXT:
-			if (ch == '\r') {
-				c->state = HTTP_CHUNK_SIZE_LF;
-			} else if (!is_value_byte(ch) ||
-			    ++c->line_len > CHUNK_EXT_MAX) {
-				goto error;
-			}
-			i++;
-			break;
-		case HTTP_CHUNK_SIZE_LF:
-			if (ch != '\n')
-				goto error;
-			i++;
-			if (c->remaining == 0) {
-				c->last_chunk = true;
-				c->state = HTTP_CHUNK_TRAILER_START;
-			} else {
-				c->state = HTTP_CHUNK_DATA;
-			}
-			break;
-		case HTTP_CHUNK_DATA: {
-			size_t take = len - i;
-
-			if ((uint64_t)take > c->remaining)
-				take = (size_t)c->remaining;
-			i += take;
-			c->remaining -= take;
-			c->data_bytes += take;
-			if (c->remaining == 0)
-				c->state = HTTP_CHUNK_DATA_CR;
-			break;
-		}
-		case HTTP_CHUNK_DATA_CR:
-		case HTTP_CHUNK_DATA_LF:
-			if (ch == '\r' && c->state == HTTP_CHUNK_DATA_CR) {
-				c->state = HTTP_CHUNK_DATA_LF;
-			} else if (ch == '\n' && c->state == HTTP_CHUNK_DATA_LF) {
-				/* CRLF only: a bare LF here would let a backend
-				 * that skips two bytes see a different chunk
-				 * boundary (request smuggling). */
-				c->state = HTTP_CHUNK_SIZE;
-				c->size_digits = 0;
-				c->remaining = 0;
-			} else {
-				goto error;
-			}
-			i++;
-			break;
-		case HTTP_CHUNK_TRAILER_START:
-		case HTTP_CHUNK_TRAILER:
-		case HTTP_CHUNK_TRAILER_LF:
-		case HTTP_CHUNK_FINAL_LF:
-			if (++c->trailer_bytes > CHUNK_TRAILERS_MAX)
-				goto error;
-			if (c->state == HTTP_CHUNK_TRAILER_START) {
-				/* A field name starts the line; a blank would
-				 * be obsolete folding. */
-				if (ch == '\r')
-					c->state = HTTP_CHUNK_FINAL_LF;
-				else if (is_tchar(ch))
-					c->state = HTTP_CHUNK_TRAILER;
-				else
-					goto error;
-				c->line_len = 1;
-			} else if (c->state == HTTP_CHUNK_TRAILER) {
-				if (ch == '\r')
-					c->state = HTTP_CHUNK_TRAILER_LF;
-				else if (!is_value_byte(ch))
-					goto error;
-				c->line_len++;
-			} else if (ch != '\n') {
-				goto error;
-			} else if (c->state == HTTP_CHUNK_TRAILER_LF) {
-				c->state = HTTP_CHUNK_TRAILER_START;
-			} else {
-				c->state = HTTP_CHUNK_DONE;
-				*used = i + 1;
-				return HTTP_CHUNKED_DONE;
-			}
-			i++;
-			break;
-		case HTTP_CHUNK_DONE:
-			*used = i;
-			return HTTP_CHUNKED_DONE;
-		default:
-			goto error;
-		}
-	}
-	*used = i;
-	if (c->state == HTTP_CHUNK_DONE)
-		return HTTP_CHUNKED_DONE;
-	return HTTP_CHUNKED_MORE;
-
-error:
-	*used = i;
-	return HTTP_CHUNKED_ERROR;
 }
 
 void

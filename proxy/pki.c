@@ -1,48 +1,35 @@
 /*
  * pki.c - the lab PKI, made with the OpenSSL 3 API: a root, an intermediate
- * that issues every lab leaf, a second root that nothing trusts, the
- * intermediate's CRL, and the leaves with the variants scenarios ask for.
+ * that issues every lab leaf, a second root that nothing trusts, and the
+ * leaves with the variants scenarios ask for. The intermediate's CRL is
+ * pki_crl.c's; the files, their names and the directory's lock are
+ * pki_files.c's.
  *
  * Every call re-checks what is on disk and re-makes only what is not sound,
  * so `edgesim run` can call it on every start and a deleted or stale file
  * heals itself. The directory is changed only under flock(DIR/.lock) and
  * only by whole-file renames.
  */
-#include "pki.h"
-
-#include <sys/file.h>
-#include <sys/stat.h>
-#include <sys/types.h>
+#include "pki_private.h"
 
 #include <arpa/inet.h>
-#include <dirent.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <pthread.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include <openssl/asn1.h>
-#include <openssl/bio.h>
 #include <openssl/bn.h>
-#include <openssl/decoder.h>
 #include <openssl/ec.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/objects.h>
-#include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
 #define DAY		(24L * 60 * 60)
 #define CA_RENEW	(30 * DAY)	/* re-make a CA this close to notAfter */
 #define LEAF_RENEW	(7 * DAY)
-#define CRL_RENEW	(7 * DAY)
-#define CRL_LIFETIME	(30 * DAY)
 #define CN_MAX		64		/* ub-common-name in RFC 5280 */
 #define DNS_MAX		253
 #define LAB_ORG		"edgesim lab"
@@ -65,11 +52,6 @@ static const struct ca_spec ca_specs[CA_COUNT] = {
 	    1825 * DAY, "critical,CA:TRUE,pathlen:0", CA_ROOT },
 	[CA_UNTRUSTED] = { "untrusted-ca", "edgesim untrusted root CA",
 	    "edgesim untrusted", 3650 * DAY, "critical,CA:TRUE", -1 },
-};
-
-struct ca {
-	X509 *cert;
-	EVP_PKEY *key;
 };
 
 enum validity { VALID, EXPIRED, FUTURE };
@@ -158,431 +140,6 @@ pki_key_type_parse(const char *name, enum pki_key_type *out)
 	return -1;
 }
 
-/*
- * Fill err with the message and the first (deepest) reason on OpenSSL's
- * error queue, which is emptied so the next failure starts clean.
- */
-static int __attribute__((format(printf, 2, 3)))
-ssl_errf(struct es_err *err, const char *fmt, ...)
-{
-	char msg[400], reason[256];
-	unsigned long e, first = 0;
-	va_list ap;
-
-	while ((e = ERR_get_error()) != 0)
-		if (first == 0)
-			first = e;
-	if (first != 0)
-		ERR_error_string_n(first, reason, sizeof(reason));
-	else
-		snprintf(reason, sizeof(reason), "no reason given by OpenSSL");
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	return es_errf(err, "%s (%s)", msg, reason);
-}
-
-static int
-join(char *out, const char *dir, const char *name, const char *ext,
-    struct es_err *err)
-{
-	int n = snprintf(out, PATH_MAX, "%s/%s%s", dir, name, ext);
-
-	if (n < 0 || n >= PATH_MAX)
-		return es_errf(err, "%s/%s%s: path too long", dir, name, ext);
-	return 0;
-}
-
-static void
-label_of(const char *name, char *out, size_t len)
-{
-	size_t o = 0;
-
-	if (len == 0)
-		return;
-	if (name[0] == '*') {
-		snprintf(out, len, "wildcard");
-		o = strlen(out);
-		name++;
-	}
-	for (; *name && o + 1 < len; name++) {
-		char c = *name;
-		if (c >= 'A' && c <= 'Z')
-			c = (char)(c - 'A' + 'a');
-		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-		    c == '.' || c == '_' || c == '-'))
-			c = '_';
-		out[o++] = c;
-	}
-	out[o] = '\0';
-}
-
-void
-pki_leaf_paths(const char *dir, const char *first_name, enum pki_variant v,
-    struct pki_paths *out)
-{
-	char label[PATH_MAX], stem[PATH_MAX];
-	const char *vn = pki_variant_name(v);
-	int n;
-
-	label_of(first_name, label, sizeof(label));
-	n = snprintf(stem, sizeof(stem), "%s%s%s", label, *vn ? "." : "", vn);
-	/* A cut path could name another file: hand out none rather than that. */
-	if (n < 0 || n >= (int)sizeof(stem) ||
-	    join(out->cert, dir, stem, ".pem", NULL) < 0 ||
-	    join(out->key, dir, stem, ".key", NULL) < 0) {
-		out->cert[0] = '\0';
-		out->key[0] = '\0';
-	}
-}
-
-/*
- * A label whose files would be those of the CAs or the CRL, or those of
- * another label's variant ("a.example.revoked" vs "a.example" revoked), is
- * refused: the two would re-issue each other forever, and the CRL is built
- * from the *.revoked.pem files.
- */
-static int
-label_check(const char *name, const char *label, struct es_err *err)
-{
-	static const char *const reserved[] = { "ca", "intermediate",
-	    "untrusted-ca", "crl" };
-
-	if (label[0] == '\0' || label[0] == '.')
-		return es_errf(err, "'%s' cannot name a lab certificate: its "
-		    "files would be hidden or nameless", name);
-	for (size_t i = 0; i < ES_ARRAY_LEN(reserved); i++)
-		if (strcmp(label, reserved[i]) == 0)
-			return es_errf(err, "'%s' cannot name a lab certificate: "
-			    "%s.pem is a file of the lab CAs", name, label);
-	for (int v = 1; v < PKI_VARIANT_COUNT; v++) {
-		size_t ln = strlen(label), vn = strlen(variants[v].name);
-		if (ln > vn + 1 && label[ln - vn - 1] == '.' &&
-		    strcmp(label + ln - vn, variants[v].name) == 0)
-			return es_errf(err, "'%s' cannot name a lab certificate: "
-			    "its files would clash with the lab:%s variant of "
-			    "'%.*s'", name, variants[v].name,
-			    (int)(ln - vn - 1), label);
-	}
-	return 0;
-}
-
-/* mkdir -p, with every directory it creates set to 0755 whatever the umask. */
-static int
-mkdir_p(const char *dir, struct es_err *err)
-{
-	char path[PATH_MAX];
-	struct stat st;
-
-	if (stat(dir, &st) == 0) {
-		if (!S_ISDIR(st.st_mode))
-			return es_errf(err, "lab PKI directory %s exists but is "
-			    "not a directory", dir);
-		return 0;
-	}
-	if (strlen(dir) >= sizeof(path))
-		return es_errf(err, "%s: path too long", dir);
-	snprintf(path, sizeof(path), "%s", dir);
-	for (char *p = path + 1;; p++) {
-		if (*p != '/' && *p != '\0')
-			continue;
-		char c = *p;
-		*p = '\0';
-		if (mkdir(path, 0755) == 0) {
-			if (chmod(path, 0755) < 0)
-				return es_errf(err, "cannot set the mode of %s: "
-				    "%s", path, strerror(errno));
-		} else if (errno != EEXIST) {
-			return es_errf(err, "cannot create the lab PKI "
-			    "directory %s: %s", path, strerror(errno));
-		}
-		*p = c;
-		if (c == '\0')
-			break;
-	}
-	return 0;
-}
-
-/*
- * Take DIR/.lock. A directory we may not write to cannot be changed by us
- * either, so there is nothing to serialise: go on unlocked (*fd = -1) and
- * let a write, if one turns out to be needed, report the real problem.
- */
-static int
-dir_lock(const char *dir, int *fd, struct es_err *err)
-{
-	char path[PATH_MAX];
-
-	if (join(path, dir, ".lock", "", err) < 0)
-		return -1;
-	*fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-	if (*fd < 0 && (errno == EACCES || errno == EROFS || errno == EPERM)) {
-		*fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (*fd < 0)
-			return 0;
-	}
-	if (*fd < 0)
-		return es_errf(err, "cannot open the lock file %s: %s", path,
-		    strerror(errno));
-	/* Taken at start and reload only, on the main thread. */
-	while (flock(*fd, LOCK_EX) < 0) {       /* blocking-ok: not a loop */
-		if (errno != EINTR) {
-			int e = errno;
-			close(*fd);
-			*fd = -1;
-			return es_errf(err, "cannot lock %s: %s", path,
-			    strerror(e));
-		}
-	}
-	return 0;
-}
-
-static void
-dir_unlock(int fd)
-{
-	if (fd >= 0)
-		close(fd);	/* releases the flock */
-}
-
-/* Write data to path through a temporary file in dir and a rename. */
-static int
-write_atomic(const char *dir, const char *path, BIO *data, mode_t mode,
-    struct es_err *err)
-{
-	char tmp[PATH_MAX];
-	char *buf;
-	long len = BIO_get_mem_data(data, &buf);
-	int fd, e;
-
-	if (join(tmp, dir, ".tmp-XXXXXX", "", err) < 0)
-		return -1;
-	if ((fd = mkostemp(tmp, O_CLOEXEC)) < 0)
-		return es_errf(err, "cannot write %s: cannot create a temporary "
-		    "file in %s: %s", path, dir, strerror(errno));
-	/* mkostemp made it 0600; fchmod sets the final mode, umask or not. */
-	if (fchmod(fd, mode) < 0)
-		goto fail;
-	for (long off = 0; off < len;) {
-		ssize_t n = write(fd, buf + off, (size_t)(len - off));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			goto fail;
-		off += n;
-	}
-	if (close(fd) < 0) {
-		fd = -1;
-		goto fail;
-	}
-	fd = -1;
-	if (rename(tmp, path) < 0)
-		goto fail;
-	return 0;
-fail:
-	e = errno;
-	if (fd >= 0)
-		close(fd);
-	unlink(tmp);
-	return es_errf(err, "cannot write %s: %s", path, strerror(e));
-}
-
-/*
- * Write key (0600) or certs[0..n) (0644, NULL ones skipped) as PEM. A key
- * goes through a secmem BIO, whose buffer is wiped when it is freed.
- */
-static int
-write_pem(const char *dir, const char *path, EVP_PKEY *key,
-    X509 *const *certs, size_t n, struct es_err *err)
-{
-	BIO *b = BIO_new(key ? BIO_s_secmem() : BIO_s_mem());
-	bool ok = b != NULL && (key == NULL ||
-	    PEM_write_bio_PrivateKey(b, key, NULL, NULL, 0, NULL, NULL));
-	int rc = -1;
-
-	for (size_t i = 0; ok && i < n; i++)
-		ok = certs[i] == NULL || PEM_write_bio_X509(b, certs[i]);
-	if (!ok)
-		ssl_errf(err, "cannot encode %s", path);
-	else
-		rc = write_atomic(dir, path, b, key ? 0600 : 0644, err);
-	BIO_free(b);
-	return rc;
-}
-
-/* Keys are never encrypted here; fail instead of prompting on a terminal. */
-static int
-no_passphrase(char *buf, int size, int rwflag, void *u)
-{
-	(void)buf, (void)size, (void)rwflag, (void)u;
-	return -1;
-}
-
-/*
- * Loading thousands of certificates and keys (a config of 10,000 hosts)
- * with OpenSSL 3.0's generic PEM readers costs about 0.7 ms per key and
- * 0.15 ms per certificate, most of it in building a decoder chain and
- * looking up providers, every time. So: a key decoder is built once and
- * reused (27 us a key), and a certificate block read before (the
- * intermediate that every lab leaf file carries) is taken again, by its
- * text, instead of parsed again. One lock: the lab PKI is used from the
- * main thread, but nothing here should depend on it.
- */
-static pthread_mutex_t load_lock = PTHREAD_MUTEX_INITIALIZER;
-static OSSL_DECODER_CTX *key_decoder;
-static EVP_PKEY *key_decoded;           /* where key_decoder puts a key */
-#define SEEN_CERTS 4
-static struct { char *pem; size_t len; X509 *x; } seen[SEEN_CERTS];
-static unsigned seen_next;
-
-/* The whole file, NUL-terminated, up to 1 MiB; NULL when unreadable. */
-static char *
-file_read(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	size_t cap = 8192, n = 0;
-	char *buf;
-
-	if (f == NULL)
-		return NULL;
-	buf = xmalloc(cap + 1);
-	for (;;) {
-		size_t r = fread(buf + n, 1, cap - n, f);
-		n += r;
-		if (r == 0 || n >= 1024 * 1024)
-			break;
-		if (n == cap) {
-			cap *= 2;
-			buf = xrealloc(buf, cap + 1);
-		}
-	}
-	fclose(f);
-	buf[n] = '\0';
-	*len = n;
-	return buf;
-}
-
-/* One PEM certificate block, text[0..n): a copy of the one read before
- * with the same text, else parsed; remembered when keep (the chain
- * certificates after a leaf, which repeat). Caller owns the reference. */
-static X509 *
-cert_block(const char *text, size_t n, bool keep)
-{
-	X509 *x = NULL;
-
-	pthread_mutex_lock(&load_lock);
-	for (unsigned i = 0; i < SEEN_CERTS && x == NULL; i++)
-		if (seen[i].x && seen[i].len == n &&
-		    memcmp(seen[i].pem, text, n) == 0 && X509_up_ref(seen[i].x))
-			x = seen[i].x;
-	pthread_mutex_unlock(&load_lock);
-	if (x)
-		return x;
-	BIO *b = BIO_new_mem_buf(text, (int)n);
-	x = b ? PEM_read_bio_X509(b, NULL, no_passphrase, NULL) : NULL;
-	BIO_free(b);
-	if (x == NULL || !keep)
-		return x;
-	pthread_mutex_lock(&load_lock);
-	unsigned k = seen_next++ % SEEN_CERTS;
-	X509_free(seen[k].x);
-	free(seen[k].pem);
-	seen[k].pem = xstrndup(text, n);
-	seen[k].len = n;
-	seen[k].x = X509_up_ref(x) ? x : NULL;
-	pthread_mutex_unlock(&load_lock);
-	return x;
-}
-
-/* Every certificate of a PEM file; NULL when it has none or is unreadable. */
-static STACK_OF(X509) *
-certs_load(const char *path)
-{
-	static const char begin[] = "-----BEGIN CERTIFICATE-----";
-	static const char end[] = "-----END CERTIFICATE-----";
-	STACK_OF(X509) *certs = sk_X509_new_null();
-	size_t len;
-	char *text = file_read(path, &len);
-	const char *p = text;
-
-	while (text && certs && (p = strstr(p, begin)) != NULL) {
-		const char *e = strstr(p, end);
-		if (e == NULL)
-			break;
-		e += sizeof(end) - 1;
-		X509 *x = cert_block(p, (size_t)(e - p), sk_X509_num(certs) > 0);
-		if (x == NULL || !sk_X509_push(certs, x)) {
-			X509_free(x);
-			break;
-		}
-		p = e;
-	}
-	free(text);
-	ERR_clear_error();
-	if (certs && sk_X509_num(certs) <= 0) {
-		sk_X509_free(certs);
-		return NULL;
-	}
-	return certs;
-}
-
-static EVP_PKEY *
-key_load(const char *path)
-{
-	size_t len;
-	char *text = file_read(path, &len);
-	EVP_PKEY *key = NULL;
-
-	if (text == NULL)
-		return NULL;
-	pthread_mutex_lock(&load_lock);
-	if (key_decoder == NULL)
-		key_decoder = OSSL_DECODER_CTX_new_for_pkey(&key_decoded, "PEM",
-		    NULL, NULL, OSSL_KEYMGMT_SELECT_KEYPAIR, NULL, NULL);
-	BIO *b = BIO_new_mem_buf(text, (int)len);
-	key_decoded = NULL;
-	if (key_decoder && b && OSSL_DECODER_from_bio(key_decoder, b))
-		key = key_decoded;
-	key_decoded = NULL;
-	pthread_mutex_unlock(&load_lock);
-	BIO_free(b);
-	/* Not an unencrypted PEM key the decoder knows: the generic reader
-	 * says what it is (and refuses a passphrase). */
-	if (key == NULL && (b = BIO_new_mem_buf(text, (int)len)) != NULL) {
-		key = PEM_read_bio_PrivateKey(b, NULL, no_passphrase, NULL);
-		BIO_free(b);
-	}
-	OPENSSL_cleanse(text, len);
-	free(text);
-	ERR_clear_error();
-	return key;
-}
-
-STACK_OF(X509) *
-pki_certs_load(const char *path)
-{
-	return certs_load(path);
-}
-
-EVP_PKEY *
-pki_key_load(const char *path)
-{
-	return key_load(path);
-}
-
-X509_CRL *
-pki_crl_load(const char *path)
-{
-	X509_CRL *crl = NULL;
-	BIO *b;
-
-	if ((b = BIO_new_file(path, "r")) != NULL) {
-		crl = PEM_read_bio_X509_CRL(b, NULL, no_passphrase, NULL);
-		BIO_free(b);
-	}
-	ERR_clear_error();
-	return crl;
-}
-
 static bool
 key_is(EVP_PKEY *key, enum pki_key_type kt)
 {
@@ -612,8 +169,8 @@ key_new(enum pki_key_type kt)
 }
 
 /* true when t is later than now + off seconds. */
-static bool
-later_than(const ASN1_TIME *t, long off)
+bool
+pki_later_than(const ASN1_TIME *t, long off)
 {
 	time_t when = time(NULL) + off;
 
@@ -621,8 +178,8 @@ later_than(const ASN1_TIME *t, long off)
 }
 
 /* x claims signer as its issuer, and signer's key made the signature. */
-static bool
-signed_by(X509 *x, X509 *signer)
+bool
+pki_signed_by(X509 *x, X509 *signer)
 {
 	bool ok = X509_NAME_cmp(X509_get_issuer_name(x),
 	    X509_get_subject_name(signer)) == 0 &&
@@ -708,7 +265,7 @@ struct cert_job {
 	const char *eku;	/* NULL: none, as for the CAs */
 	bool aki;
 	GENERAL_NAMES *sans;	/* NULL: none */
-	const struct ca *signer;	/* NULL: signed with its own key */
+	const struct pki_ca *signer;	/* NULL: signed with its own key */
 	X509 *chain;		/* follows the certificate in its file */
 };
 
@@ -718,7 +275,7 @@ struct cert_job {
  */
 static int
 cert_make(const char *dir, const char *certpath, const char *keypath,
-    enum pki_key_type kt, const struct cert_job *job, struct ca *out,
+    enum pki_key_type kt, const struct cert_job *job, struct pki_ca *out,
     struct es_err *err)
 {
 	EVP_PKEY *key = key_new(kt);
@@ -727,7 +284,7 @@ cert_make(const char *dir, const char *certpath, const char *keypath,
 	int rc = -1;
 
 	if (key == NULL) {
-		ssl_errf(err, "cannot generate a %s key for %s",
+		pki_ssl_errf(err, "cannot generate a %s key for %s",
 		    pki_key_type_name(kt), keypath);
 		goto out;
 	}
@@ -750,13 +307,13 @@ cert_make(const char *dir, const char *certpath, const char *keypath,
 	    job->sans, 0, X509V3_ADD_DEFAULT)) ||
 	    !X509_sign(x, job->signer ? job->signer->key : key,
 	    EVP_sha256())) {
-		ssl_errf(err, "cannot make the certificate %s", certpath);
+		pki_ssl_errf(err, "cannot make the certificate %s", certpath);
 		goto out;
 	}
 	file[0] = x;
 	file[1] = job->chain;
-	if (write_pem(dir, keypath, key, NULL, 0, err) < 0 ||
-	    write_pem(dir, certpath, NULL, file, 2, err) < 0)
+	if (pki_write_pem(dir, keypath, key, NULL, 0, err) < 0 ||
+	    pki_write_pem(dir, certpath, NULL, file, 2, err) < 0)
 		goto out;
 	if (out != NULL) {
 		out->cert = x;
@@ -786,12 +343,12 @@ pair_load(const char *certpath, const char *keypath, enum pki_key_type kt,
 	X509 *x;
 	bool ok;
 
-	*certs = certs_load(certpath);
-	*key = key_load(keypath);
+	*certs = pki_certs_load(certpath);
+	*key = pki_key_load(keypath);
 	x = *certs ? sk_X509_value(*certs, 0) : NULL;
 	ok = x != NULL && *key != NULL && X509_check_private_key(x, *key) == 1 &&
 	    key_is(*key, kt) && subject_is(x, cn, org) &&
-	    signed_by(x, signer ? signer : x);
+	    pki_signed_by(x, signer ? signer : x);
 	ERR_clear_error();
 	if (!ok) {
 		sk_X509_pop_free(*certs, X509_free);
@@ -803,7 +360,7 @@ pair_load(const char *certpath, const char *keypath, enum pki_key_type kt,
 }
 
 static void
-cas_free(struct ca *cas)
+cas_free(struct pki_ca *cas)
 {
 	for (int i = 0; i < CA_COUNT; i++) {
 		X509_free(cas[i].cert);
@@ -813,173 +370,28 @@ cas_free(struct ca *cas)
 	}
 }
 
-/* Add the serial of every DIR/ *.revoked.pem the intermediate issued. */
-static int
-revoked_scan(const char *dir, X509 *inter, STACK_OF(ASN1_INTEGER) *serials,
-    struct es_err *err)
-{
-	static const char suffix[] = ".revoked.pem";
-	char path[PATH_MAX];
-	struct dirent *de;
-	DIR *d;
-
-	if ((d = opendir(dir)) == NULL)
-		return es_errf(err, "cannot read the lab PKI directory %s: %s",
-		    dir, strerror(errno));
-	while ((de = readdir(d)) != NULL) {
-		if (de->d_name[0] == '.' || !str_has_suffix(de->d_name, suffix))
-			continue;
-		if (join(path, dir, de->d_name, "", NULL) < 0)
-			continue;
-		STACK_OF(X509) *certs = certs_load(path);
-		X509 *leaf = certs ? sk_X509_value(certs, 0) : NULL;
-		ASN1_INTEGER *s = leaf != NULL && signed_by(leaf, inter) ?
-		    ASN1_INTEGER_dup(X509_get0_serialNumber(leaf)) : NULL;
-		if (s != NULL && !sk_ASN1_INTEGER_push(serials, s))
-			ASN1_INTEGER_free(s);
-		sk_X509_pop_free(certs, X509_free);
-	}
-	closedir(d);
-	return 0;
-}
-
-/* Signed by the intermediate, not about to lapse, and listing exactly serials. */
-static bool
-crl_sound(X509_CRL *crl, const struct ca *inter,
-    STACK_OF(ASN1_INTEGER) *serials)
-{
-	STACK_OF(X509_REVOKED) *revoked = X509_CRL_get_REVOKED(crl);
-	X509_REVOKED *r;
-
-	if (X509_NAME_cmp(X509_CRL_get_issuer(crl),
-	    X509_get_subject_name(inter->cert)) != 0 ||
-	    X509_CRL_verify(crl, X509_get0_pubkey(inter->cert)) != 1 ||
-	    !later_than(X509_CRL_get0_nextUpdate(crl), CRL_RENEW)) {
-		ERR_clear_error();
-		return false;
-	}
-	for (int i = 0; i < sk_ASN1_INTEGER_num(serials); i++)
-		if (X509_CRL_get0_by_serial(crl, &r,
-		    sk_ASN1_INTEGER_value(serials, i)) != 1)
-			return false;
-	/* An empty CRL has no list at all, which counts as -1. */
-	return (revoked ? sk_X509_REVOKED_num(revoked) : 0) ==
-	    sk_ASN1_INTEGER_num(serials);
-}
-
-static int
-crl_make(const char *dir, const char *path, const struct ca *inter,
-    STACK_OF(ASN1_INTEGER) *serials, X509_CRL *old, struct es_err *err)
-{
-	X509_CRL *crl = X509_CRL_new();
-	ASN1_TIME *now = X509_gmtime_adj(NULL, 0);
-	ASN1_TIME *next = X509_gmtime_adj(NULL, CRL_LIFETIME);
-	ASN1_INTEGER *num = NULL;
-	int64_t number = 0;
-	X509_EXTENSION *aki = NULL;
-	X509V3_CTX ctx;
-	BIO *b = NULL;
-	int rc = -1;
-
-	/* Carry the CRL number on: RFC 5280 wants it to only grow. */
-	if (old != NULL &&
-	    (num = X509_CRL_get_ext_d2i(old, NID_crl_number, NULL, NULL)) != NULL &&
-	    (!ASN1_INTEGER_get_int64(&number, num) || number < 0 ||
-	    number == INT64_MAX))
-		number = 0;
-	ASN1_INTEGER_free(num);
-	num = ASN1_INTEGER_new();
-	ERR_clear_error();
-	if (crl == NULL || now == NULL || next == NULL || num == NULL ||
-	    !ASN1_INTEGER_set_int64(num, number + 1) ||
-	    !X509_CRL_set_version(crl, X509_CRL_VERSION_2) ||
-	    !X509_CRL_set_issuer_name(crl, X509_get_subject_name(inter->cert)) ||
-	    !X509_CRL_set1_lastUpdate(crl, now) ||
-	    !X509_CRL_set1_nextUpdate(crl, next))
-		goto ssl_fail;
-	for (int i = 0; i < sk_ASN1_INTEGER_num(serials); i++) {
-		X509_REVOKED *r = X509_REVOKED_new();
-		if (r == NULL || !X509_REVOKED_set_serialNumber(r,
-		    sk_ASN1_INTEGER_value(serials, i)) ||
-		    !X509_REVOKED_set_revocationDate(r, now) ||
-		    !X509_CRL_add0_revoked(crl, r)) {
-			X509_REVOKED_free(r);
-			goto ssl_fail;
-		}
-	}
-	X509V3_set_ctx(&ctx, inter->cert, NULL, NULL, crl, 0);
-	if (!X509_CRL_sort(crl) ||
-	    (aki = X509V3_EXT_nconf_nid(NULL, &ctx,
-	    NID_authority_key_identifier, "keyid:always")) == NULL ||
-	    !X509_CRL_add_ext(crl, aki, -1) ||
-	    !X509_CRL_add1_ext_i2d(crl, NID_crl_number, num, 0, 0) ||
-	    !X509_CRL_sign(crl, inter->key, EVP_sha256()) ||
-	    (b = BIO_new(BIO_s_mem())) == NULL ||
-	    !PEM_write_bio_X509_CRL(b, crl))
-		goto ssl_fail;
-	rc = write_atomic(dir, path, b, 0644, err);
-	goto out;
-ssl_fail:
-	ssl_errf(err, "cannot make the CRL %s", path);
-out:
-	BIO_free(b);
-	X509_EXTENSION_free(aki);
-	ASN1_INTEGER_free(num);
-	ASN1_TIME_free(now);
-	ASN1_TIME_free(next);
-	X509_CRL_free(crl);
-	return rc;
-}
-
-static int
-crl_ensure(const char *dir, const struct ca *inter, bool force,
-    bool *changed, struct es_err *err)
-{
-	STACK_OF(ASN1_INTEGER) *serials = sk_ASN1_INTEGER_new_null();
-	X509_CRL *crl = NULL;
-	char path[PATH_MAX];
-	int rc = -1;
-
-	if (serials == NULL)
-		return ssl_errf(err, "cannot make the CRL in %s", dir);
-	if (join(path, dir, "crl", ".pem", err) < 0 ||
-	    revoked_scan(dir, inter->cert, serials, err) < 0)
-		goto out;
-	crl = pki_crl_load(path);
-	if (!force && crl != NULL && crl_sound(crl, inter, serials)) {
-		rc = 0;
-		goto out;
-	}
-	if ((rc = crl_make(dir, path, inter, serials, crl, err)) == 0)
-		*changed = true;
-out:
-	X509_CRL_free(crl);
-	sk_ASN1_INTEGER_pop_free(serials, ASN1_INTEGER_free);
-	return rc;
-}
-
 /* The body of pki_ensure_roots, with DIR locked; fills cas on success. */
 static int
 roots_ensure(const char *dir, enum pki_key_type kt, bool force,
-    bool *changed, struct ca *cas, struct es_err *err)
+    bool *changed, struct pki_ca *cas, struct es_err *err)
 {
 	char certpath[PATH_MAX], keypath[PATH_MAX];
 
 	for (int i = 0; i < CA_COUNT; i++) {
 		const struct ca_spec *spec = &ca_specs[i];
-		const struct ca *parent = spec->parent < 0 ? NULL :
+		const struct pki_ca *parent = spec->parent < 0 ? NULL :
 		    &cas[spec->parent];
 		STACK_OF(X509) *certs;
 		EVP_PKEY *key;
 
-		if (join(certpath, dir, spec->file, ".pem", err) < 0 ||
-		    join(keypath, dir, spec->file, ".key", err) < 0)
+		if (pki_path_join(certpath, dir, spec->file, ".pem", err) < 0 ||
+		    pki_path_join(keypath, dir, spec->file, ".key", err) < 0)
 			goto fail;
 		if (!force && pair_load(certpath, keypath, kt, spec->cn,
 		    spec->org, parent ? parent->cert : NULL, &certs, &key)) {
 			X509 *x = sk_X509_value(certs, 0);
 			if ((X509_get_extension_flags(x) & EXFLAG_CA) != 0 &&
-			    later_than(X509_get0_notAfter(x), CA_RENEW)) {
+			    pki_later_than(X509_get0_notAfter(x), CA_RENEW)) {
 				cas[i].cert = sk_X509_shift(certs);
 				cas[i].key = key;
 				key = NULL;
@@ -1000,7 +412,7 @@ roots_ensure(const char *dir, enum pki_key_type kt, bool force,
 			goto fail;
 		*changed = true;
 	}
-	if (crl_ensure(dir, &cas[CA_INTER], force, changed, err) < 0)
+	if (pki_crl_ensure(dir, &cas[CA_INTER], force, changed, err) < 0)
 		goto fail;
 	return 0;
 fail:
@@ -1008,21 +420,11 @@ fail:
 	return -1;
 }
 
-static int
-dir_open(const char *dir, int *lockfd, struct es_err *err)
-{
-	if (dir == NULL || *dir == '\0')
-		return es_errf(err, "no lab PKI directory given");
-	if (mkdir_p(dir, err) < 0)
-		return -1;
-	return dir_lock(dir, lockfd, err);
-}
-
 int
 pki_ensure_roots(const char *dir, enum pki_key_type kt, bool force,
     bool *changed, struct es_err *err)
 {
-	struct ca cas[CA_COUNT] = { { NULL, NULL } };
+	struct pki_ca cas[CA_COUNT] = { { NULL, NULL } };
 	bool dummy;
 	int lockfd, rc;
 
@@ -1031,11 +433,11 @@ pki_ensure_roots(const char *dir, enum pki_key_type kt, bool force,
 	*changed = false;
 	if ((unsigned)kt >= ES_ARRAY_LEN(key_type_names))
 		return es_errf(err, "unknown lab key type %d", (int)kt);
-	if (dir_open(dir, &lockfd, err) < 0)
+	if (pki_dir_open(dir, &lockfd, err) < 0)
 		return -1;
 	rc = roots_ensure(dir, kt, force, changed, cas, err);
 	cas_free(cas);
-	dir_unlock(lockfd);
+	pki_dir_unlock(lockfd);
 	return rc;
 }
 
@@ -1151,12 +553,12 @@ dates_sound(X509 *x, enum validity validity)
 
 	switch (validity) {
 	case VALID:
-		return !later_than(nb, 0) && later_than(na, LEAF_RENEW);
+		return !pki_later_than(nb, 0) && pki_later_than(na, LEAF_RENEW);
 	case EXPIRED:
-		return !later_than(na, 0);
+		return !pki_later_than(na, 0);
 	case FUTURE:
 		/* Keep it a week away from turning valid. */
-		return later_than(nb, LEAF_RENEW);
+		return pki_later_than(nb, LEAF_RENEW);
 	}
 	return false;
 }
@@ -1175,15 +577,15 @@ leaf_sound(const struct pki_paths *p, enum pki_key_type kt,
     X509 *signer, X509 *chain, struct pki_loaded *loaded)
 {
 	uint32_t xku = vs->client ? XKU_SSL_CLIENT : XKU_SSL_SERVER;
-	STACK_OF(X509) *certs = certs_load(p->cert);
-	EVP_PKEY *key = certs ? key_load(p->key) : NULL;
+	STACK_OF(X509) *certs = pki_certs_load(p->cert);
+	EVP_PKEY *key = certs ? pki_key_load(p->key) : NULL;
 	X509 *x = certs ? sk_X509_value(certs, 0) : NULL;
 	bool ok;
 
 	ok = x != NULL && key != NULL && X509_check_private_key(x, key) == 1 &&
 	    key_is(key, kt) && subject_is(x, cn, LAB_ORG) &&
 	    (signer ? X509_check_issued(signer, x) == X509_V_OK :
-	    signed_by(x, x)) &&
+	    pki_signed_by(x, x)) &&
 	    sk_X509_num(certs) == (chain ? 2 : 1) &&
 	    (chain == NULL || X509_cmp(sk_X509_value(certs, 1), chain) == 0) &&
 	    sans_equal(x, sans) &&
@@ -1218,7 +620,7 @@ struct pki_batch {
 	char *dir;
 	enum pki_key_type kt;
 	int lockfd;
-	struct ca cas[CA_COUNT];
+	struct pki_ca cas[CA_COUNT];
 };
 
 struct pki_batch *
@@ -1237,7 +639,7 @@ pki_batch_open(const char *dir, enum pki_key_type kt, bool force,
 	struct pki_batch *b = xcalloc(1, sizeof(*b));
 	b->kt = kt;
 	b->lockfd = -1;
-	if (dir_open(dir, &b->lockfd, err) < 0) {
+	if (pki_dir_open(dir, &b->lockfd, err) < 0) {
 		free(b);
 		return NULL;
 	}
@@ -1255,7 +657,7 @@ pki_batch_close(struct pki_batch *b)
 	if (b == NULL)
 		return;
 	cas_free(b->cas);
-	dir_unlock(b->lockfd);
+	pki_dir_unlock(b->lockfd);
 	free(b->dir);
 	free(b);
 }
@@ -1278,8 +680,8 @@ leaf_request_check(const char *const *names, size_t n_names,
 	for (size_t i = 0; i < n_names; i++)
 		if (name_check(names[i], err) < 0)
 			return -1;
-	label_of(names[0], label, label_size);
-	return label_check(names[0], label, err);
+	pki_label_of(names[0], label, label_size);
+	return pki_label_check(names[0], label, err);
 }
 
 int
@@ -1289,11 +691,11 @@ pki_batch_leaf(struct pki_batch *b, const char *const *names, size_t n_names,
 {
 	const char *dir = b->dir;
 	enum pki_key_type kt = b->kt;
-	struct ca *cas = b->cas;
+	struct pki_ca *cas = b->cas;
 	char label[PATH_MAX];
 	GENERAL_NAMES *sans = NULL;
 	const struct variant_spec *vs;
-	const struct ca *signer;
+	const struct pki_ca *signer;
 	X509 *chain;
 	bool dummy;
 	int rc = -1;
@@ -1310,7 +712,8 @@ pki_batch_leaf(struct pki_batch *b, const char *const *names, size_t n_names,
 		    "'%s' is too long", dir, names[0]);
 	vs = &variants[v];
 	if ((sans = sans_new(names, n_names, v)) == NULL)
-		return ssl_errf(err, "cannot build the names of %s", out->cert);
+		return pki_ssl_errf(err, "cannot build the names of %s",
+		    out->cert);
 
 	signer = vs->signer == BY_SELF ? NULL :
 	    &cas[vs->signer == BY_UNTRUSTED ? CA_UNTRUSTED : CA_INTER];
@@ -1336,12 +739,12 @@ pki_batch_leaf(struct pki_batch *b, const char *const *names, size_t n_names,
 			goto out;
 		*issued = true;
 		if (loaded) {
-			loaded->certs = certs_load(out->cert);
-			loaded->key = key_load(out->key);
+			loaded->certs = pki_certs_load(out->cert);
+			loaded->key = pki_key_load(out->key);
 		}
 	}
 	if (v == PKI_REVOKED &&
-	    crl_ensure(dir, &cas[CA_INTER], false, issued, err) < 0)
+	    pki_crl_ensure(dir, &cas[CA_INTER], false, issued, err) < 0)
 		goto out;
 	rc = 0;
 out:

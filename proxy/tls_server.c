@@ -185,7 +185,7 @@ ctx_setup(struct tls_server *ts, const struct config *cfg, SSL_CTX *ctx,
 /*
  * The chain and key of spec (owned by host, NULL for the default): taken
  * from what the lab checked at start (loaded), else read from the files
- * (pki.c's fast readers). th gets its own references.
+ * (pki_files.c's fast readers). th gets its own references.
  */
 static int
 load_cert(struct tls_server *ts, const struct config *cfg,

@@ -1,5 +1,5 @@
 /*
- * fuzz_http.c - libFuzzer harness for proxy/http.c.
+ * fuzz_http.c - libFuzzer harness for proxy/http.c and http_chunked.c.
  *
  * Feeds each input to the request parser, the response parser and the
  * chunked scanner, and checks more than "no crash": results point inside

@@ -7,10 +7,11 @@
 
 FUZZ_NAMES := http sni host config pin forward_proxy explain
 
-fuzzdeps_http    := http util
+fuzzdeps_http    := http http_fields http_chunked util
 fuzzdeps_sni     := sni util
-fuzzdeps_host    := sni http util
-fuzzdeps_config  := config config_check config_keys sni pin certinfo pki util
+fuzzdeps_host    := sni http http_fields http_chunked util
+fuzzdeps_config  := config config_check config_keys sni pin certinfo \
+                    pki pki_crl pki_files util
 fuzzdeps_pin     := pin util
 fuzzdeps_explain := story errors log util
 # forward_proxy.o calls into workers, the resolver and tunnels: the whole

@@ -1,9 +1,10 @@
 /*
  * test_http.c - unit tests of the HTTP/1.1 head parser and the chunked-body
- * scanner (proxy/http.c): valid heads, every prefix of them, each error
- * code, the request-smuggling shapes the parser must refuse, responses and
- * their framing, the chunked scanner under every split of its input, and
- * the helpers (hop-by-hop, target path, result strings).
+ * scanner (proxy/http.c, http_fields.c, http_chunked.c): valid heads,
+ * every prefix of them, each error code, the request-smuggling shapes the
+ * parser must refuse, responses and their framing, the chunked scanner
+ * under every split of its input, and the helpers (hop-by-hop, target
+ * path, result strings).
  */
 #include <setjmp.h>
 #include <stdarg.h>
