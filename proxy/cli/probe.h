@@ -1,8 +1,9 @@
 /*
  * probe.h - `edgesim probe`: diagnose a TLS endpoint as a CDN would see it.
  *
- * One or two handshakes with the blocking client (client.h): with SNI and
- * without, by default, so that an SNI-only server (seed 000) shows itself.
+ * One or two handshakes with the blocking client (blocking_client.h): with
+ * SNI and without, by default, so that an SNI-only server (seed 000) shows
+ * itself.
  * Each is checked the way an edge with verify = full checks its origin
  * (chain against a trust store, names, pins), its failure is classified
  * with the edge's own sub-reasons (tls_client_classify), and the whole is

@@ -1,7 +1,8 @@
 /*
  * scenario_catalogue.h - the incidents `edgesim scenario` reproduces: for
  * each, the steps a viewer takes against the broken config and against
- * the fixed one, and what it must see. Data only; scenario.c runs it.
+ * the fixed one, and what it must see. Data only; scenario.c and
+ * scenario_steps.c run it.
  */
 #ifndef EDGESIM_SCENARIO_CATALOGUE_H
 #define EDGESIM_SCENARIO_CATALOGUE_H
