@@ -42,8 +42,10 @@ es_start "$T/a.ini" || exit 1
 ES_LOG=$T/edgesim.log
 
 # attack NAME ARGS...: run h2attack against the akamai edge; output in $OUT
+# (ATTACK_T: its -t; ATTACK_E=-e: done once its streams ended, for a
+# connection that stays open)
 attack() {
-    OUT=$("$ATTACK" -t "${ATTACK_T:-8}" "$AP" "$@" 2>&1)
+    OUT=$("$ATTACK" -t "${ATTACK_T:-8}" ${ATTACK_E:-} "$AP" "$@" 2>&1)
 }
 # unaffected WHAT: another viewer is served at once, over h2
 unaffected() {
@@ -64,7 +66,7 @@ refused() {   # refused WHAT CODE REASON: the GOAWAY and the log record
 }
 
 # A well-behaved raw client first: the tool itself works.
-attack ok 1 /api/raw
+ATTACK_E=-e attack ok 1 /api/raw
 check_contains "h2attack: a plain GET is answered 200" "$OUT" "headers stream=1 status=200"
 check_contains "h2attack: ... with its body, END_STREAM" "$OUT" "data stream=1 end"
 
@@ -86,7 +88,7 @@ attack hpack-bomb 3000
 refused "HPACK bomb" ENHANCE_YOUR_CALM "hpack_bomb"
 
 # --- a header list over max_header_size that is no bomb: 431 ---
-attack big-headers 12000
+ATTACK_E=-e attack big-headers 12000
 check_contains "header list over max_header_size: 431 on the stream" "$OUT" \
     "headers stream=1 status=431"
 check_contains "... the connection stays (no GOAWAY)" "$OUT" "goaway=none"
@@ -106,7 +108,7 @@ check_log "the streams that were open are logged as cut (499)" \
     'request .*path=/slow/x .*status=499 .*proto=h2'
 
 # 10 streams are fine.
-ATTACK_T=6 attack streams 10 /slow/y
+ATTACK_T=6 ATTACK_E=-e attack streams 10 /slow/y
 check_eq "10 streams at once (the limit): 10 answers" 10 "$(grep -c 'status=200' <<<"$OUT")"
 check_contains "... and no GOAWAY" "$OUT" "goaway=none"
 
@@ -126,7 +128,7 @@ check_eq "zero window: a 64 MiB answer is not buffered (RSS grew $(( (during - b
     "$([ $((during - before)) -lt 24576 ] && echo yes)"
 
 # --- flow control with a slow reader: all of it, in order ---
-ATTACK_T=60 attack slow-read 2 /big/8m.bin
+ATTACK_T=60 ATTACK_E=-e attack slow-read 2 /big/8m.bin
 check_contains "a slow reader (16 KiB windows) gets all 8 MiB" "$OUT" \
     "data stream=1 end total=8388608"
 

@@ -11,7 +11,11 @@
  *   headers stream=1 status=200
  *   summary goaway=ENHANCE_YOUR_CALM rst=0 headers=1 data=1024 ping_acks=0 eof=1
  *
- * usage: h2attack [-t SECONDS] [-n SNI] [-a AUTHORITY] PORT MODE [N] [PATH]
+ * usage: h2attack [-t SECONDS] [-e] [-n SNI] [-a AUTHORITY] PORT MODE [N] [PATH]
+ * -e: stop once every stream it opened has ended (and 500 ms more, for a
+ *     GOAWAY that would follow), rather than waiting for the server to
+ *     close or for -t: a test of what a connection that stays open gets
+ *     need not sit out its timeout.
  * modes:  ok                    one GET of PATH (default /)
  *         rapid-reset N         N streams, each HEADERS then RST_STREAM
  *         continuation N        HEADERS without END_HEADERS, then N empty
@@ -37,6 +41,7 @@
 #include <nghttp2/nghttp2.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,6 +59,7 @@ static int n_rst, n_headers, n_ping_acks, n_settings_acks;
 static long long data_bytes;
 static char goaway_error[64] = "none";
 static int eof_seen;
+static int n_ended;             /* streams ended by END_STREAM or RST */
 
 static int64_t
 now_ms(void)
@@ -244,6 +250,7 @@ read_frame(void)
 		break;
 	case NGHTTP2_RST_STREAM:
 		n_rst++;
+		n_ended++;
 		printf("rst stream=%u error=%s\n", stream,
 		    errname(get32(payload)));
 		break;
@@ -271,6 +278,8 @@ read_frame(void)
 				if (nv.namelen == 7 &&
 				    memcmp(nv.name, ":status", 7) == 0) {
 					n_headers++;
+					if (flags & NGHTTP2_FLAG_END_STREAM)
+						n_ended++;
 					printf("headers stream=%u status=%.*s%s\n",
 					    stream, (int)nv.valuelen, nv.value,
 					    flags & NGHTTP2_FLAG_END_STREAM ?
@@ -292,6 +301,8 @@ read_frame(void)
 	}
 	case NGHTTP2_DATA:
 		data_bytes += (long long)len;
+		if (flags & NGHTTP2_FLAG_END_STREAM)
+			n_ended++;
 		if (flags & NGHTTP2_FLAG_END_STREAM)
 			printf("data stream=%u end total=%lld\n", stream,
 			    data_bytes);
@@ -363,18 +374,20 @@ main(int argc, char **argv)
 {
 	const char *sni = "www.example.com";
 	double secs = 10;
+	bool until_ended = false;
 	int opt;
 
-	while ((opt = getopt(argc, argv, "t:n:a:")) != -1) {
+	while ((opt = getopt(argc, argv, "t:en:a:")) != -1) {
 		switch (opt) {
 		case 't': secs = atof(optarg); break;
+		case 'e': until_ended = true; break;
 		case 'n': sni = optarg; break;
 		case 'a': authority = optarg; break;
 		default: return 2;
 		}
 	}
 	if (argc - optind < 2) {
-		fprintf(stderr, "usage: h2attack [-t S] [-n SNI] [-a AUTHORITY] "
+		fprintf(stderr, "usage: h2attack [-t S] [-e] [-n SNI] [-a AUTHORITY] "
 		    "PORT MODE [N] [PATH]\n");
 		return 2;
 	}
@@ -477,9 +490,17 @@ main(int argc, char **argv)
 	if (rc != 0)
 		printf("write failed (the server closed the connection)\n");
 
-	int64_t next_window = now_ms();
+	/* The streams this mode opened, for -e. */
+	long opened = strcmp(mode, "streams") == 0 ? n : 1;
+	int64_t next_window = now_ms(), linger_end = 0;
 	for (;;) {
-		int64_t left = end - now_ms();
+		if (until_ended && linger_end == 0 && n_ended >= opened)
+			linger_end = now_ms() + 500;
+		if (linger_end && now_ms() >= linger_end) {
+			printf("ended\n");
+			break;
+		}
+		int64_t left = (linger_end ? linger_end : end) - now_ms();
 		if (left <= 0) {
 			printf("timeout\n");
 			break;
@@ -491,13 +512,14 @@ main(int argc, char **argv)
 				frame(NGHTTP2_WINDOW_UPDATE, 0, 0, inc, 4);
 				next_window = now_ms() + n;
 			}
-			left = next_window - now_ms();
+			if (next_window - now_ms() < left)
+				left = next_window - now_ms();
 		}
 		set_timeout(fd, left);
 		errno = 0;
 		if (read_frame() < 0) {
 			if (errno == EAGAIN || errno == EWOULDBLOCK) {
-				if (strcmp(mode, "slow-read") == 0)
+				if (strcmp(mode, "slow-read") == 0 || linger_end)
 					continue;
 				printf("timeout\n");
 			} else {
