@@ -20,6 +20,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <ftw.h>
 #include <glob.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -28,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -433,7 +435,12 @@ run_prepare(struct run *r, const char *dir, const struct scenario *sc,
 		fprintf(stderr, "edgesim: cannot read %s/%s.ini\n", dir, sc->name);
 		return -1;
 	}
-	snprintf(r->dir, sizeof(r->dir), "/tmp/edgesim-scenario.XXXXXX");
+	/* $TMPDIR when set, as mktemp(1) does; a path too long for it
+	 * falls back to /tmp rather than being cut. */
+	const char *tmp = getenv("TMPDIR");
+	if (tmp == NULL || *tmp == '\0' || strlen(tmp) > sizeof(r->dir) - 32)
+		tmp = "/tmp";
+	snprintf(r->dir, sizeof(r->dir), "%s/edgesim-scenario.XXXXXX", tmp);
 	if (mkdtemp(r->dir) == NULL) {
 		fprintf(stderr, "edgesim: mkdtemp: %s\n", strerror(errno));
 		return -1;
@@ -462,16 +469,31 @@ run_prepare(struct run *r, const char *dir, const struct scenario *sc,
 	return 0;
 }
 
+static int
+remove_entry(const char *path, const struct stat *st, int flag,
+    struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	return flag == FTW_DP ? rmdir(path) : unlink(path);
+}
+
+/* A run's directory and what the edges wrote in it, removed by the
+ * program itself: a shelled-out rm would depend on the caller's PATH
+ * (a scenario run with a PATH of its own left its directory behind). */
+static int
+remove_tree(const char *dir)
+{
+	return nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
 static void
 run_cleanup(struct run *r, bool keep)
 {
 	procs_stop(r);
-	if (!keep && r->dir[0]) {
-		char cmd[600];
-		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", r->dir);
-		if (system(cmd) != 0)
-			fprintf(stderr, "edgesim: could not remove %s\n", r->dir);
-	}
+	if (!keep && r->dir[0] && remove_tree(r->dir) < 0)
+		fprintf(stderr, "edgesim: could not remove %s: %s\n", r->dir,
+		    strerror(errno));
 	config_free(r->cfg);
 	free(r->text);
 	scen_file_free(&r->file);

@@ -166,7 +166,15 @@ check_contains "scenario: node's own words" "$out" \
     "node: Hostname/IP does not match certificate's altnames: Host: api.example.com."
 mkdir -p "$T/bin"
 for tool in openssl; do ln -s "$(command -v $tool)" "$T/bin/$tool"; done
-out=$(timeout 120 env PATH="$T/bin" "$EDGESIM" scenario run alias-missing 2>&1)
+# Its run directory goes under $TMPDIR and is removed after, whatever
+# PATH is (an rm it shelled out to was not found, and the directory stayed).
+mkdir -p "$T/tmp"
+in_tmp() { find /tmp -maxdepth 1 -name 'edgesim-scenario.*' | sort; }
+tmp_before=$(in_tmp)
+out=$(timeout 120 env PATH="$T/bin" TMPDIR="$T/tmp" "$EDGESIM" scenario run alias-missing 2>&1)
+check_eq "scenario with a PATH of its own: its run directory is removed" "" \
+    "$(ls -A "$T/tmp")"
+check_eq "scenario: the run directory was under \$TMPDIR, not /tmp" "$tmp_before" "$(in_tmp)"
 check_contains "scenario without node: says so" "$out" "node not found: not run"
 check_contains "scenario without curl: says so" "$out" "curl not found: not run"
 check_not_contains "scenario without node: prints no node message it did not see" "$out" \
