@@ -165,6 +165,7 @@ void
 conn_req_free(struct worker *w, struct conn_req *r)
 {
 	sbuf_free(&r->echo);
+	relay_head_free(&r->resp_head);
 	sbuf_free(&r->builtin.headers);
 	if (r->builtin.body)
 		evbuffer_free(r->builtin.body);
@@ -253,6 +254,7 @@ conn_req_begin(struct conn *c)
 	r->t_start = clock_mono_ms();
 	r->status = 0;
 	r->epoch = now_wall / 1000;
+	relay_head_init(&r->resp_head);
 	persona_ref(&c->edge->id, ES_OK, r->epoch, r->id, r->ref,
 	    sizeof(r->ref));
 	snprintf(r->method, sizeof(r->method), "-");

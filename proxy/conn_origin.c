@@ -568,17 +568,18 @@ read_response_head(struct conn_req *r)
 	struct http_response *res = &c->w->scratch_res;
 
 	while (!r->resp_head_done) {
-		size_t len = evbuffer_get_length(in);
-		size_t head_len = 0;
-		if (len == 0)
+		const char *buf;
+		size_t n, head_len = 0;
+		/* A head that trickles in is collected and scanned once, not
+		 * parsed from its first byte on every read (relay.h). */
+		if (!relay_head_take(&r->resp_head, in, max, &buf, &n))
 			return CONN_STEP_WAIT;
-		size_t n = len < max ? len : max;
-		const char *buf = (const char *)evbuffer_pullup(in,
-		    (ev_ssize_t)n);
 		enum http_result pr = http_parse_response(buf, n, max,
 		    r->is_head, res, &head_len);
-		if (pr == HTTP_INCOMPLETE)
+		if (pr == HTTP_INCOMPLETE) {
+			relay_head_incomplete(&r->resp_head, in, n);
 			return CONN_STEP_WAIT;
+		}
 		if (pr == HTTP_ERR_HEAD_TOO_LARGE ||
 		    pr == HTTP_ERR_TOO_MANY_HEADERS)
 			return response_failed(r, ES_ERR_BAD_RESPONSE, 502,
@@ -604,7 +605,7 @@ read_response_head(struct conn_req *r)
 				conn_h2_response_head(r, res, false);
 			else
 				build_response_head(r, res, out);
-			evbuffer_drain(in, head_len);
+			relay_head_done(&r->resp_head, in, head_len);
 			continue;
 		}
 		r->status = res->status;
@@ -622,7 +623,7 @@ read_response_head(struct conn_req *r)
 			r->resp_queued = (int64_t)(evbuffer_get_length(out) -
 			    before);
 		}
-		evbuffer_drain(in, head_len);
+		relay_head_done(&r->resp_head, in, head_len);
 		r->resp_head_done = true;
 		r->resp_started = true;
 		/* A copy kept for a retry is no longer needed. */
@@ -747,7 +748,7 @@ origin_event(struct bufferevent *bev, short what, void *arg)
 	if (!r->resp_started) {
 		struct upstream_failure f;
 		bool got = evbuffer_get_length(bufferevent_get_input(
-		    r->up->bev)) > 0;
+		    r->up->bev)) > 0 || relay_head_started(&r->resp_head);
 		if (!got && r->up->reused && retryable(r) &&
 		    !(what & BEV_EVENT_TIMEOUT)) {
 			/* The pooled connection was dead: once more, fresh. */

@@ -69,6 +69,8 @@ struct conn_req {
 	/* response, origin -> viewer */
 	bool resp_started;              /* a byte of the response was queued */
 	bool resp_head_done;
+	struct relay_head resp_head;    /* the origin's head as it arrives,
+	                                   scanned once (relay.h) */
 	int64_t resp_queued;            /* bytes of the final response queued
 	                                   to the viewer (head and body) */
 	int n_interim;                  /* 1xx responses passed on */

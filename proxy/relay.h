@@ -34,9 +34,10 @@ int relay_framed(struct evbuffer *src, struct evbuffer *dst,
     int64_t *count);
 
 /*
- * A request head on its way in. Most heads arrive whole in one read and
- * are parsed where they lie, in the input buffer. One that does not is
- * moved out of it into this buffer as it arrives: a client sending one
+ * A head on its way in (a viewer's request, an origin's response). Most
+ * heads arrive whole in one read and are parsed where they lie, in the
+ * input buffer. One that does not is moved out of it into this buffer as
+ * it arrives: a peer sending one
  * byte per TLS record leaves libevent an input of one chain per byte,
  * which every look at a position would walk from the start (quadratic),
  * while here each byte is copied once and the head is contiguous. Its

@@ -6,8 +6,8 @@
 # a clean status=200 for a reply it did not get.
 . "$(dirname "$0")/../lib.sh"
 
-MODES="badchunk latechunk excess interim switch bighead"
-read -r AP P_badchunk P_latechunk P_excess P_interim P_switch P_bighead <<<"$(ports 7)"
+MODES="badchunk latechunk excess interim switch bighead trickle"
+read -r AP P_badchunk P_latechunk P_excess P_interim P_switch P_bighead P_trickle <<<"$(ports 8)"
 cat >"$T/c.ini" <<INI
 [edgesim]
 pki = $PKI
@@ -86,6 +86,17 @@ check_eq "HTTP/2: ... the next request on the same connection is served" "200 0"
     "$(tail -n1 "$T/late.out")"
 check_log "HTTP/2: ... the record says the stream was reset, with the code" \
     'request .* path=/latechunk/h2 .*status=200 code=ERR_BAD_RESPONSE sub=bad_chunk detail="[^"]*the stream was reset \(RST_STREAM INTERNAL_ERROR\)".*proto=h2'
+# A good answer whose head trickles in a byte per write (after a 100
+# Continue): collected as it comes, parsed when whole, the body that
+# follows it in the same bytes not lost.
+for v in 1.1 2; do
+    body=$(ecurl www.example.com "$AP" "/trickle/h$v" --http"$v")
+    check_eq "a head that trickles in (HTTP/$v): 200" 200 "$(status)"
+    check_eq "... its body, which followed the head" ok "$body"
+    check_eq "... its 1,500-byte field whole" 1500 "$(printf %s "$(header X-Trickle)" | wc -c | tr -d ' ')"
+    check_log "... logged 200, no error (HTTP/$v)" \
+        "request .* path=/trickle/h$v .*status=200 bytes_in=0 bytes_out=2 "
+done
 check_alive "after the framing faults"
 es_stop
 check_eq "stops cleanly" 0 "$ES_STATUS"

@@ -18,6 +18,9 @@
  *   interim    twenty "100 Continue" interim responses, then a 200
  *   switch     "101 Switching Protocols", never asked for
  *   bighead    a response head of 64 KiB
+ *   trickle    a 100 Continue, then a 200 whose head carries a 1,500-byte
+ *              field (X-Trickle) and whose body is "ok", one byte per
+ *              write: a head that arrives in pieces, the body behind it
  *   raw        a 200 whose body is the exact bytes that arrived (read
  *              until 300 ms pass without more, at most 64 KiB): what an
  *              edge forwarded, byte for byte
@@ -27,6 +30,7 @@
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -127,6 +131,20 @@ serve(int fd, const char *mode)
 		static const char r[] = "HTTP/1.1 101 Switching Protocols\r\n"
 		    "Upgrade: websocket\r\nConnection: Upgrade\r\n\r\n";
 		(void)!write(fd, r, sizeof(r) - 1);
+		usleep(200 * 1000);
+		close(fd);
+	} else if (strcmp(mode, "trickle") == 0) {
+		static char r[2048];
+		int one = 1;
+		size_t n = (size_t)snprintf(r, sizeof(r), "HTTP/1.1 100 Continue"
+		    "\r\n\r\nHTTP/1.1 200 OK\r\nX-Trickle: %01500d\r\n"
+		    "Content-Length: 2\r\nConnection: close\r\n\r\nok", 0);
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		for (size_t i = 0; i < n; i++) {
+			if (write(fd, r + i, 1) != 1)
+				break;
+			usleep(100);
+		}
 		usleep(200 * 1000);
 		close(fd);
 	} else if (strcmp(mode, "bighead") == 0) {
