@@ -151,6 +151,7 @@ forward_proxy_close(struct fpconn *f, const char *why)
 	if (f->head)
 		evbuffer_free(f->head);
 	relay_head_free(&f->head_in);
+	relay_head_free(&f->resp_head_in);
 	TAILQ_REMOVE(&f->w->fpconns, f, link);
 	f->w->n_conns--;
 	runtime_unref(f->rt);
@@ -927,6 +928,7 @@ forward_proxy_accept(struct worker *w, int fd, const struct sockaddr *sa)
 	f->rt = runtime_ref(w->rt);
 	f->fd = fd;
 	relay_head_init(&f->head_in);
+	relay_head_init(&f->resp_head_in);
 	fp_new_request(f);
 	resolve_addr_text(sa, f->client, sizeof(f->client));
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));

@@ -66,6 +66,7 @@ fp_http_prepare(struct fpconn *f, const struct http_request *req,
 	f->body_done = req->body == HTTP_BODY_NONE;
 	http_chunked_init(&f->chunked);
 	f->resp_started = f->resp_head_done = false;
+	relay_head_free(&f->resp_head_in);      /* a failed one's rest */
 	f->resp_keep_alive = false;
 	f->n_interim = 0;
 }
@@ -117,16 +118,17 @@ read_response_head(struct fpconn *f)
 	struct http_response *res = &f->w->scratch_res;
 
 	while (!f->resp_head_done) {
-		size_t len = evbuffer_get_length(in), head_len = 0;
-		if (len == 0)
+		const char *buf;
+		size_t n, head_len = 0;
+		/* Collected and scanned once as it trickles in (relay.h). */
+		if (!relay_head_take(&f->resp_head_in, in, max, &buf, &n))
 			return 0;
-		size_t n = len < max ? len : max;
-		const char *buf = (const char *)evbuffer_pullup(in,
-		    (ev_ssize_t)n);
 		enum http_result pr = http_parse_response(buf, n, max,
 		    f->is_head, res, &head_len);
-		if (pr == HTTP_INCOMPLETE)
+		if (pr == HTTP_INCOMPLETE) {
+			relay_head_incomplete(&f->resp_head_in, in, n);
 			return 0;
+		}
 		if (pr != HTTP_OK || res->status == 101 ||
 		    (res->status < 200 && ++f->n_interim > FP_MAX_INTERIM)) {
 			http_failed(f, 502, ES_ERR_BAD_RESPONSE, pr != HTTP_OK ?
@@ -137,7 +139,7 @@ read_response_head(struct fpconn *f)
 		}
 		if (res->status < 200) {
 			response_head(f, res, out);
-			evbuffer_drain(in, head_len);
+			relay_head_done(&f->resp_head_in, in, head_len);
 			continue;
 		}
 		f->status = res->status;
@@ -150,7 +152,7 @@ read_response_head(struct fpconn *f)
 		f->resp_keep_alive = f->keep_alive && f->body_done &&
 		    res->body != HTTP_BODY_UNTIL_CLOSE && !f->w->draining;
 		response_head(f, res, out);
-		evbuffer_drain(in, head_len);
+		relay_head_done(&f->resp_head_in, in, head_len);
 		f->resp_head_done = true;
 		f->resp_started = true;
 	}

@@ -99,6 +99,7 @@ struct fpconn {
 	bool body_done;
 	bool resp_started;              /* a byte of the response was queued */
 	bool resp_head_done;
+	struct relay_head resp_head_in; /* the response head in pieces */
 	enum http_body resp_body;       /* response body, destination -> client */
 	int64_t resp_left;
 	struct http_chunked resp_chunked;

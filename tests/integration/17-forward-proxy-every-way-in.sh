@@ -9,16 +9,17 @@
 # read_timeout). Raw bytes through bash /dev/tcp, and curl -x.
 . "$(dirname "$0")/../lib.sh"
 
-read -r AP CP FP RAWP HANGP <<<"$(ports 5)"
+read -r AP CP FP RAWP HANGP TRICKLEP <<<"$(ports 6)"
 demo_conf "$T/c.ini" "$AP" "$CP" "
 [forward_proxy]
 listen = 127.0.0.1:$FP
 idle_timeout = 1s
 read_timeout = 1s
 "
-sed -i "s/^\[resolve\]$/[resolve]\nplain.example = 127.0.0.1:$RAWP\nnoport.example = 127.0.0.1\nhang.example = 127.0.0.1:$HANGP/" "$T/c.ini"
+sed -i "s/^\[resolve\]$/[resolve]\nplain.example = 127.0.0.1:$RAWP\nnoport.example = 127.0.0.1\nhang.example = 127.0.0.1:$HANGP\ntrickle.example = 127.0.0.1:$TRICKLEP/" "$T/c.ini"
 bg "$EDGESIM_TOOLS/badorigin" "$RAWP" raw --seconds 120
 bg "$EDGESIM_TOOLS/badorigin" "$HANGP" hang --seconds 120
+bg "$EDGESIM_TOOLS/badorigin" "$TRICKLEP" trickle --seconds 120
 es_start "$T/c.ini" || exit 1
 ES_LOG="$T/edgesim.log"
 
@@ -51,6 +52,13 @@ out=$(raw 'GET http://www.example.com:22/ HTTP/1.1\r\nHost: www.example.com:22\r
 check_eq "absolute URI to a config host on port 22: 403, not a redirect" 403 "$(statuses "$out")"
 out=$(raw 'GET http://plain.example:8080/ HTTP/1.1\r\nHost: plain.example\r\n\r\n')
 check_eq "absolute URI to an allowed name, port 8080 not allowed: 403" 403 "$(statuses "$out")"
+
+# --- a destination whose answer trickles in a byte at a time -----------------
+out=$(raw 'GET http://trickle.example/ HTTP/1.1\r\nHost: trickle.example\r\nConnection: close\r\n\r\n')
+check_eq "a response head in pieces: its 100 Continue, then its 200" "100 200" "$(statuses "$out")"
+check_eq "... its 1,500-byte field whole" 1500 \
+    "$(sed -n 's/^X-Trickle: //p' <<<"$out" | tr -d '\n' | wc -c | tr -d ' ')"
+check_eq "... the body that followed the head" ok "${out: -2}"
 
 # --- pipelined heads: each parsed and checked, never piped --------------------
 out=$(raw 'GET http://plain.example/one HTTP/1.1\r\nHost: plain.example\r\n\r\nGET http://evil.test/two HTTP/1.1\r\nHost: evil.test\r\n\r\n')
