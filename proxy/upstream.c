@@ -592,6 +592,17 @@ upstream_get(struct worker *w, struct runtime *rt, struct origin_rt *origin,
 				continue;
 			TAILQ_REMOVE(&p->idle[i], up, link);
 			p->n_idle[i]--;
+			/*
+			 * Events of its idle life may already be active in
+			 * this loop pass (the pool's idle timeout, the origin
+			 * closing): disabling deletes them from libevent's
+			 * active queue, so that none reaches the request as
+			 * its own (a "read timeout" 0 ms into it). The request
+			 * enables reading again; what is really there (an EOF)
+			 * is seen then, and a dead pooled connection is
+			 * retried as before.
+			 */
+			bufferevent_disable(up->bev, EV_READ | EV_WRITE);
 			up->state = UP_BUSY;
 			up->reused = true;
 			up->tag = *tag;
