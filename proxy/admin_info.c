@@ -452,6 +452,15 @@ family(struct sbuf *out, const char *name, const char *type,
 	sbuf_addf(out, "# HELP %s %s.\n# TYPE %s %s\n", name, help, name, type);
 }
 
+/* A family of one unlabelled sample. */
+static void
+scalar(struct sbuf *out, const char *name, const char *type,
+    const char *help, long long value)
+{
+	family(out, name, type, help);
+	sbuf_addf(out, "%s %lld\n", name, value);
+}
+
 void
 admin_info_metrics(struct sbuf *out, const struct runtime *rt,
     const struct admin_stats *st)
@@ -491,10 +500,9 @@ admin_info_metrics(struct sbuf *out, const struct runtime *rt,
 	}
 	/* Envoy says days_until_first_cert_expiring; Prometheus wants base
 	 * units (promtool's lint), so seconds. */
-	family(out, "edgesim_server_seconds_until_first_cert_expiring", "gauge",
+	scalar(out, "edgesim_server_seconds_until_first_cert_expiring", "gauge",
 	    "Seconds until the first of those certificates expires (negative: "
-	    "expired)");
-	sbuf_addf(out, "edgesim_server_seconds_until_first_cert_expiring %lld\n",
+	    "expired)",
 	    first ? (long long)(first - time(NULL)) : 0LL);
 	family(out, "edgesim_server_reloads_total", "counter",
 	    "Reloads (SIGHUP) by result");
@@ -502,53 +510,44 @@ admin_info_metrics(struct sbuf *out, const struct runtime *rt,
 	    (unsigned long long)st->reloads_ok);
 	sbuf_addf(out, "edgesim_server_reloads_total{result=\"refused\"} %llu\n",
 	    (unsigned long long)st->reloads_refused);
-	family(out, "edgesim_server_config_generation", "gauge",
+	scalar(out, "edgesim_server_config_generation", "gauge",
 	    "The generation of the config being served (1 at start, one "
-	    "more for each reload that took)");
-	sbuf_addf(out, "edgesim_server_config_generation %llu\n",
-	    (unsigned long long)(rt ? rt->generation : st->generation));
+	    "more for each reload that took)",
+	    (long long)(rt ? rt->generation : st->generation));
 	family(out, "edgesim_build_info", "gauge",
 	    "The version of edgesim and of the libraries it runs with");
 	sbuf_adds(out, "edgesim_build_info");
 	metrics_add_label(out, "version", EDGESIM_VERSION, true);
 	metrics_add_label(out, "openssl", OpenSSL_version(OPENSSL_VERSION), false);
 	sbuf_adds(out, "} 1\n");
-	family(out, "edgesim_server_uptime_seconds", "gauge",
-	    "Seconds since the admin listener started");
-	sbuf_addf(out, "edgesim_server_uptime_seconds %lld\n",
+	scalar(out, "edgesim_server_uptime_seconds", "gauge",
+	    "Seconds since the admin listener started",
 	    (long long)(time(NULL) - started));
-	family(out, "edgesim_admin_requests_total", "counter",
-	    "Requests to the admin listener");
-	sbuf_addf(out, "edgesim_admin_requests_total %llu\n",
-	    (unsigned long long)st->requests);
-	family(out, "edgesim_admin_unauthorized_total", "counter",
-	    "Admin requests refused for a missing or wrong token");
-	sbuf_addf(out, "edgesim_admin_unauthorized_total %llu\n",
-	    (unsigned long long)st->unauthorized);
-	family(out, "edgesim_admin_busy_total", "counter",
-	    "Admin connections refused because admin_clients were open");
-	sbuf_addf(out, "edgesim_admin_busy_total %llu\n",
-	    (unsigned long long)st->busy);
-	family(out, "edgesim_admin_sse_streams", "gauge",
-	    "Event streams (dashboards) connected now");
-	sbuf_addf(out, "edgesim_admin_sse_streams %zu\n", st->streams);
-	family(out, "edgesim_admin_sse_streams_total", "counter",
-	    "Event streams opened");
-	sbuf_addf(out, "edgesim_admin_sse_streams_total %llu\n",
-	    (unsigned long long)st->sse_total);
-	family(out, "edgesim_admin_sse_dropped_total", "counter",
-	    "Event streams closed because their reader fell behind");
-	sbuf_addf(out, "edgesim_admin_sse_dropped_total %llu\n",
-	    (unsigned long long)st->sse_dropped);
-	family(out, "edgesim_admin_events_total", "counter",
-	    "Records copied from the workers to the admin thread");
-	sbuf_addf(out, "edgesim_admin_events_total %llu\n",
-	    (unsigned long long)st->events_total);
-	family(out, "edgesim_admin_events_dropped_total", "counter",
+	scalar(out, "edgesim_admin_requests_total", "counter",
+	    "Requests to the admin listener",
+	    (long long)st->requests);
+	scalar(out, "edgesim_admin_unauthorized_total", "counter",
+	    "Admin requests refused for a missing or wrong token",
+	    (long long)st->unauthorized);
+	scalar(out, "edgesim_admin_busy_total", "counter",
+	    "Admin connections refused because admin_clients were open",
+	    (long long)st->busy);
+	scalar(out, "edgesim_admin_sse_streams", "gauge",
+	    "Event streams (dashboards) connected now",
+	    (long long)st->streams);
+	scalar(out, "edgesim_admin_sse_streams_total", "counter",
+	    "Event streams opened",
+	    (long long)st->sse_total);
+	scalar(out, "edgesim_admin_sse_dropped_total", "counter",
+	    "Event streams closed because their reader fell behind",
+	    (long long)st->sse_dropped);
+	scalar(out, "edgesim_admin_events_total", "counter",
+	    "Records copied from the workers to the admin thread",
+	    (long long)st->events_total);
+	scalar(out, "edgesim_admin_events_dropped_total", "counter",
 	    "Records a worker did not copy because its ring was full "
-	    "(counted in the counters all the same)");
-	sbuf_addf(out, "edgesim_admin_events_dropped_total %llu\n",
-	    (unsigned long long)st->events_dropped);
+	    "(counted in the counters all the same)",
+	    (long long)st->events_dropped);
 }
 
 /* --- the dashboard's counters --- */
