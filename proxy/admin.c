@@ -42,7 +42,6 @@
 #include "metrics.h"
 #include "observe.h"
 
-#define ADMIN_MAGIC 0x7e5e7ea1u
 #define ADMIN_HEAD_MAX 8192
 #define ADMIN_HEAD_TIMEOUT_S 10
 #define ADMIN_SSE_BACKLOG (1024 * 1024)
@@ -58,7 +57,6 @@ enum aconn_state {
 };
 
 struct aconn {
-	unsigned magic;
 	struct bufferevent *bev;
 	enum aconn_state state;
 	TAILQ_ENTRY(aconn) link;
@@ -89,7 +87,6 @@ aconn_close(struct aconn *ac)
 	TAILQ_REMOVE(&adm.conns, ac, link);
 	adm.n_conns--;
 	bufferevent_free(ac->bev);
-	ac->magic = 0;
 	free(ac);
 }
 
@@ -534,7 +531,6 @@ accept_cb(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *sa,
 		return;
 	}
 	struct aconn *ac = xcalloc(1, sizeof(*ac));
-	ac->magic = ADMIN_MAGIC;
 	ac->bev = bev;
 	ac->state = ACONN_HEAD;
 	TAILQ_INSERT_TAIL(&adm.conns, ac, link);

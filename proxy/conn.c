@@ -203,14 +203,8 @@ conn_close(struct conn *c, const char *msg)
 	}
 	conn_clear_timer(c);
 	/* Cancels a set-up in progress: its callbacks will not come. */
-	if (c->req && c->req->up_pending) {
-		upstream_free(c->req->up_pending);
-		c->req->up_pending = NULL;
-	}
-	if (c->req && c->req->up) {
-		upstream_free(c->req->up);
-		c->req->up = NULL;
-	}
+	if (c->req)
+		conn_req_drop_origin(c->req);
 	if (c->fwd) {
 		evbuffer_free(c->fwd);
 		c->fwd = NULL;
@@ -360,15 +354,6 @@ conn_flush_soon(struct bufferevent *bev)
 
 /* --- the request head --- */
 
-static void
-copy_str(char *dst, size_t len, struct http_str s)
-{
-	size_t n = s.n < len - 1 ? s.n : len - 1;
-
-	memcpy(dst, s.p, n);
-	dst[n] = '\0';
-}
-
 /*
  * A reload switched the worker to a new runtime: a connection takes it at
  * its next request, keeping its TLS session, when its edge (by name) is
@@ -507,9 +492,9 @@ read_head(struct conn *c)
 	 * anything is copied or forwarded from it. */
 	struct conn_refusal no;
 	int routed = conn_route(c, r, req, &no);
-	copy_str(r->method, sizeof(r->method), req->method);
-	copy_str(r->target, sizeof(r->target), req->target);
-	copy_str(r->host_hdr, sizeof(r->host_hdr), req->host);
+	http_str_copy(r->method, sizeof(r->method), req->method);
+	http_str_copy(r->target, sizeof(r->target), req->target);
+	http_str_copy(r->host_hdr, sizeof(r->host_hdr), req->host);
 	r->version_minor = req->version_minor;
 	r->keep_alive = req->keep_alive;
 	r->is_head = req->is_head;

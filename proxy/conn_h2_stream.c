@@ -54,15 +54,6 @@ hstr(const struct conn_stream *st, struct h2_str s)
 	return r;
 }
 
-static void
-copy_str(char *dst, size_t len, struct http_str s)
-{
-	size_t n = s.n < len - 1 ? s.n : len - 1;
-
-	memcpy(dst, s.p, n);
-	dst[n] = '\0';
-}
-
 struct conn_stream *
 conn_h2_stream_new(struct conn_h2 *h, int32_t id)
 {
@@ -88,11 +79,7 @@ conn_h2_stream_end(struct conn_stream *st, uint32_t code)
 	struct conn *c = h->c;
 	struct conn_req *r = st->r;
 
-	if (r->up_pending)
-		upstream_free(r->up_pending);
-	if (r->up)
-		upstream_free(r->up);      /* mid-response: not reusable */
-	r->up_pending = r->up = NULL;
+	conn_req_drop_origin(r);        /* mid-response: not reusable */
 	if (!st->started) {
 		/* The request head never made it (nghttp2 found it malformed,
 		 * or the viewer gave up on it). */
@@ -287,9 +274,9 @@ conn_h2_stream_request(struct conn_stream *st, bool end_stream)
 	st->started = true;
 	st->req_eof = end_stream;
 	build_request(st, req);
-	copy_str(r->method, sizeof(r->method), req->method);
-	copy_str(r->target, sizeof(r->target), req->target);
-	copy_str(r->host_hdr, sizeof(r->host_hdr), req->host);
+	http_str_copy(r->method, sizeof(r->method), req->method);
+	http_str_copy(r->target, sizeof(r->target), req->target);
+	http_str_copy(r->host_hdr, sizeof(r->host_hdr), req->host);
 	r->version_minor = 1;
 	r->keep_alive = true;
 	r->is_head = req->is_head;
@@ -707,14 +694,7 @@ conn_h2_respond_error(struct conn_req *r, enum es_code code, int status,
 	struct sbuf out;
 	size_t head_len = 0;
 
-	if (r->up_pending) {
-		upstream_free(r->up_pending);
-		r->up_pending = NULL;
-	}
-	if (r->up) {
-		upstream_free(r->up);
-		r->up = NULL;
-	}
+	conn_req_drop_origin(r);
 	conn_req_set_error(r, code, status, sub, detail);
 	discard_body(st);
 	if (st->answered && !conn_h2_take_back(r)) {

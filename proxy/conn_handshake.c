@@ -111,8 +111,7 @@ conn_handshake_done(struct conn *c)
 	if (ssl && SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name))
 		tls_hello_free(&c->hello);      /* conn_sni uses OpenSSL's now */
 	/* A viewer that stops reading may not hold an origin forever. */
-	tv.tv_sec = (time_t)(ms / 1000);
-	tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
+	tv_from_ms(&tv, ms);
 	bufferevent_set_timeouts(c->bev, NULL, &tv);
 	if (c->edge->conf->mode == EDGE_MODE_TCP) {
 		conn_tunnel_start(c);

@@ -263,8 +263,7 @@ conn_origin_body_sent(struct conn_req *r)
 	int64_t ms = r->origin->conf->read_timeout_ms;
 
 	r->body_done = true;
-	tv.tv_sec = (time_t)(ms / 1000);
-	tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
+	tv_from_ms(&tv, ms);
 	bufferevent_set_timeouts(r->up->bev, &tv, NULL);
 }
 
@@ -785,4 +784,17 @@ origin_event(struct bufferevent *bev, short what, void *arg)
 	 * waits for its own event. */
 	if (h2r)
 		after(c, h2r, s);
+}
+
+void
+conn_req_drop_origin(struct conn_req *r)
+{
+	if (r->up_pending) {
+		upstream_free(r->up_pending);
+		r->up_pending = NULL;
+	}
+	if (r->up) {
+		upstream_free(r->up);
+		r->up = NULL;
+	}
 }

@@ -209,6 +209,9 @@ void conn_persona_fields(struct conn_req *r, conn_field_fn emit, void *arg);
  * it asked for none): as fields, or as "Name: value\r\n" lines. */
 void conn_pragma_fields(struct conn_req *r, conn_field_fn emit, void *arg);
 void conn_pragma_lines(struct conn_req *r, struct sbuf *out);
+/* Free the origin connection r waits for or uses (not reusable: the
+ * request did not end by its framing); its callbacks will not come. */
+void conn_req_drop_origin(struct conn_req *r);
 /* A fresh request state for c: id, start time, reference. */
 struct conn_req *conn_req_begin(struct conn *c);
 /* conn_handshake.c. The end of a viewer's handshake (conn_event's, in

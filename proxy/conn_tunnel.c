@@ -163,8 +163,7 @@ tunnel_ready(void *arg, struct upstream *up)
 
 	c->req->up_pending = NULL;
 	c->req->up = up;
-	tv.tv_sec = (time_t)(ms / 1000);
-	tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
+	tv_from_ms(&tv, ms);
 	bufferevent_setwatermark(up->bev, EV_WRITE, RELAY_HIGH_WATER / 2, 0);
 	/* Large reads, hence whole TLS records out (see conn.c). */
 	bufferevent_setwatermark(up->bev, EV_READ, 0, RELAY_HIGH_WATER);

@@ -122,26 +122,18 @@ entry_set(struct entry *e, uint64_t seq, bool error, const char *line)
 	e->line = xstrdup(line);
 }
 
-static const char *
-get_or(const struct story_fields *f, const char *key, const char *dflt)
-{
-	const char *v = story_get(f, key);
-
-	return v && *v ? v : dflt;
-}
-
 /* A viewer handshake refused for its SNI: what to change. */
 static const char *
 tls_fix(const struct story_fields *f, char *buf, size_t len)
 {
-	const char *verdict = get_or(f, "verdict", "");
-	const char *edge = get_or(f, "edge", "?");
-	bool no_sni = strcmp(get_or(f, "sni", "-"), "-") == 0;
+	const char *verdict = story_get_or(f, "verdict", "");
+	const char *edge = story_get_or(f, "edge", "?");
+	bool no_sni = strcmp(story_get_or(f, "sni", "-"), "-") == 0;
 
 	if (strcmp(verdict, "rejected") == 0 && !no_sni)
 		snprintf(buf, len, "the viewer's SNI %s is not a host or alias "
 		    "of [edge %s]: add it (aliases = ...), or set unknown_sni = "
-		    "default in [edge %s]", get_or(f, "sni", "?"), edge, edge);
+		    "default in [edge %s]", story_get_or(f, "sni", "?"), edge, edge);
 	else if (no_sni && (strcmp(verdict, "rejected") == 0 ||
 	    strcmp(verdict, "closed_no_sni") == 0 ||
 	    strcmp(verdict, "reset_no_sni") == 0))
@@ -203,7 +195,7 @@ event_json(struct sbuf *out, const struct entry *e)
 static char *
 dup_or(const struct story_fields *f, const char *key)
 {
-	return xstrdup(get_or(f, key, "-"));
+	return xstrdup(story_get_or(f, key, "-"));
 }
 
 static void

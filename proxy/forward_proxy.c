@@ -56,8 +56,7 @@ fp_arm(struct fpconn *f, int64_t ms)
 {
 	struct timeval tv;
 
-	tv.tv_sec = (time_t)(ms / 1000);
-	tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
+	tv_from_ms(&tv, ms);
 	evtimer_add(&f->timer, &tv);
 }
 
@@ -222,7 +221,6 @@ fp_request_done(struct fpconn *f, bool keep_alive)
 	/* The next request on the connection: logged, then forgotten, and
 	 * the next head goes through read_head like the first. */
 	fp_log(f);
-	f->n_requests++;
 	if (f->up) {
 		bufferevent_free(f->up);
 		f->up = NULL;
@@ -580,12 +578,6 @@ fp_route(struct fpconn *f)
 
 /* --- the request --- */
 
-static void
-copy_hs(char *dst, size_t len, struct http_str s)
-{
-	snprintf(dst, len, "%.*s", (int)(s.n < len ? s.n : len - 1), s.p);
-}
-
 char *
 forward_proxy_pac(const struct config *cfg)
 {
@@ -701,8 +693,8 @@ read_head(struct fpconn *f)
 		    http_result_str(pr));
 		return;
 	}
-	copy_hs(f->method, sizeof(f->method), req->method);
-	copy_hs(f->target, sizeof(f->target), req->target);
+	http_str_copy(f->method, sizeof(f->method), req->method);
+	http_str_copy(f->target, sizeof(f->target), req->target);
 	f->is_connect = http_str_ieq(req->method, "CONNECT");
 
 	enum authority_result ar = authority_parse(req, &a);

@@ -65,7 +65,7 @@ fp_http_prepare(struct fpconn *f, const struct http_request *req,
 	f->body_left = req->content_length;
 	f->body_done = req->body == HTTP_BODY_NONE;
 	http_chunked_init(&f->chunked);
-	f->resp_started = f->resp_head_done = false;
+	f->resp_head_done = false;
 	relay_head_free(&f->resp_head_in);      /* a failed one's rest */
 	f->resp_keep_alive = false;
 	f->n_interim = 0;
@@ -77,7 +77,7 @@ fp_http_prepare(struct fpconn *f, const struct http_request *req,
 static void
 http_failed(struct fpconn *f, int status, enum es_code code, const char *what)
 {
-	if (!f->resp_started) {
+	if (!f->resp_head_done) {
 		fp_error(f, status, code, "%s (%s)", what, f->dest);
 		return;
 	}
@@ -154,9 +154,19 @@ read_response_head(struct fpconn *f)
 		response_head(f, res, out);
 		relay_head_done(&f->resp_head_in, in, head_len);
 		f->resp_head_done = true;
-		f->resp_started = true;
 	}
 	return 1;
+}
+
+/* The request went whole: the destination's answer is due within
+ * [forward_proxy] read_timeout. */
+static void
+arm_read_timeout(struct fpconn *f)
+{
+	struct timeval tv;
+
+	tv_from_ms(&tv, f->rt->cfg->fproxy.read_timeout_ms);
+	bufferevent_set_timeouts(f->up, &tv, NULL);
 }
 
 static void
@@ -179,12 +189,8 @@ http_pump(struct fpconn *f)
 			return;
 		}
 		if (rc == 1) {
-			struct timeval tv;
-			int64_t ms = f->rt->cfg->fproxy.read_timeout_ms;
 			f->body_done = true;
-			tv.tv_sec = (time_t)(ms / 1000);
-			tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
-			bufferevent_set_timeouts(f->up, &tv, NULL);
+			arm_read_timeout(f);
 		} else if (evbuffer_get_length(uout) >= RELAY_HIGH_WATER) {
 			bufferevent_disable(f->bev, EV_READ);
 		}
@@ -248,7 +254,7 @@ http_up_event(struct bufferevent *bev, short what, void *arg)
 	if (what & BEV_EVENT_TIMEOUT)
 		http_failed(f, 504, ES_ERR_READ_TIMEOUT, "the destination sent "
 		    "nothing within [forward_proxy] read_timeout");
-	else if ((what & BEV_EVENT_EOF) && !f->resp_started)
+	else if ((what & BEV_EVENT_EOF) && !f->resp_head_done)
 		http_failed(f, 502, ES_ERR_ZERO_SIZE_OBJECT, "the destination "
 		    "closed the connection without a response");
 	else if (what & BEV_EVENT_EOF)
@@ -270,13 +276,8 @@ fp_http_start(struct fpconn *f)
 	bufferevent_enable(f->up, EV_READ | EV_WRITE);
 	if (!f->body_done)
 		bufferevent_enable(f->bev, EV_READ);
-	if (f->body_done) {
-		struct timeval tv;
-		int64_t ms = f->rt->cfg->fproxy.read_timeout_ms;
-		tv.tv_sec = (time_t)(ms / 1000);
-		tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
-		bufferevent_set_timeouts(f->up, &tv, NULL);
-	}
+	if (f->body_done)
+		arm_read_timeout(f);
 	/* The timer now watches idleness: a client that stops sending its
 	 * body, or stops reading the response, is not waited for forever. */
 	fp_watch_idle(f);

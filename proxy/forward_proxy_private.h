@@ -89,7 +89,6 @@ struct fpconn {
 	char detail[300];               /* how it ended, for the one record */
 	int64_t t_start;
 	int64_t bytes_up, bytes_down;
-	uint64_t n_requests;            /* requests finished on this connection */
 	/* An absolute-URI request in flight (FP_REQUEST). */
 	bool keep_alive;                /* the client allows another request */
 	bool is_head;
@@ -97,7 +96,6 @@ struct fpconn {
 	int64_t body_left;
 	struct http_chunked chunked;
 	bool body_done;
-	bool resp_started;              /* a byte of the response was queued */
 	bool resp_head_done;
 	struct relay_head resp_head_in; /* the response head in pieces */
 	enum http_body resp_body;       /* response body, destination -> client */

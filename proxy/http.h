@@ -141,6 +141,9 @@ bool http_str_ieq(struct http_str s, const char *c);
 const struct http_header *http_find_header(const struct http_header *headers,
     size_t n_headers, const char *name);
 
+/* s into dst[0..len) as a C string, cut to fit (len > 0). */
+void http_str_copy(char *dst, size_t len, struct http_str s);
+
 /*
  * Whether headers[i] is hop-by-hop and must not be forwarded: Connection,
  * Keep-Alive, Proxy-Connection, TE, Trailer, Upgrade, Proxy-Authorization,

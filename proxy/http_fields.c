@@ -9,6 +9,8 @@
  */
 #include "http_private.h"
 
+#include <string.h>
+
 static bool
 str_ieq_str(struct http_str a, struct http_str b)
 {
@@ -116,4 +118,13 @@ http_header_is_hop_by_hop(const struct http_header *headers,
 				return true;
 	}
 	return false;
+}
+
+void
+http_str_copy(char *dst, size_t len, struct http_str s)
+{
+	size_t n = s.n < len - 1 ? s.n : len - 1;
+
+	memcpy(dst, s.p, n);
+	dst[n] = '\0';
 }

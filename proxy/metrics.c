@@ -103,12 +103,6 @@ static const struct {
 	    "Requests an origin did not answer within read_timeout" },
 };
 
-int
-metrics_n_labels(enum metrics_family f)
-{
-	return fam_labels[f].n;
-}
-
 static struct table *
 my_table(void)
 {

@@ -77,9 +77,6 @@ void metrics_render(const struct metrics_snapshot *s, struct sbuf *out);
 void metrics_add_label(struct sbuf *out, const char *name, const char *value,
     bool first);
 
-/* The number of label values family f takes. */
-int metrics_n_labels(enum metrics_family f);
-
 /* Free every table (at exit, once no thread counts any more). */
 void metrics_free_all(void);
 

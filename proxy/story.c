@@ -190,8 +190,8 @@ story_get(const struct story_fields *f, const char *key)
 	return NULL;
 }
 
-static const char *
-get_or(const struct story_fields *f, const char *key, const char *dflt)
+const char *
+story_get_or(const struct story_fields *f, const char *key, const char *dflt)
 {
 	const char *v = story_get(f, key);
 
@@ -204,83 +204,83 @@ tell(struct sbuf *out, const char *ref, const struct story_fields *req,
     const struct story_fields *origin)
 {
 	const struct story_fields *main = req ? req : origin;
-	const char *code = get_or(main, "code", NULL);
-	const char *sub = get_or(main, "sub", NULL);
+	const char *code = story_get_or(main, "code", NULL);
+	const char *sub = story_get_or(main, "sub", NULL);
 	if (code == NULL && origin) {
 		/* A tunnel's record has no code; its origin hop does. */
-		code = get_or(origin, "code", NULL);
-		sub = get_or(origin, "sub", NULL);
+		code = story_get_or(origin, "code", NULL);
+		sub = story_get_or(origin, "sub", NULL);
 	}
 
 	sbuf_addf(out, "Reference %s\n", ref);
 	if (req && strcmp(req->event, "tunnel") == 0) {
 		sbuf_addf(out, "  %s  a TCP tunnel (mode = tcp) through edge %s\n",
-		    req->ts ? req->ts : "", get_or(req, "edge", "?"));
+		    req->ts ? req->ts : "", story_get_or(req, "edge", "?"));
 		sbuf_addf(out, "  viewer %s, SNI %s, host %s, origin %s\n",
-		    get_or(req, "client", "?"), get_or(req, "sni", "-"),
-		    get_or(req, "host", "-"), get_or(req, "origin", "-"));
+		    story_get_or(req, "client", "?"), story_get_or(req, "sni", "-"),
+		    story_get_or(req, "host", "-"), story_get_or(req, "origin", "-"));
 		sbuf_addf(out, "  result %s: %s bytes up, %s bytes down\n",
-		    get_or(req, "result", "?"), get_or(req, "bytes_up", "0"),
-		    get_or(req, "bytes_down", "0"));
+		    story_get_or(req, "result", "?"), story_get_or(req, "bytes_up", "0"),
+		    story_get_or(req, "bytes_down", "0"));
 	} else if (req && strcmp(req->event, "proxy") == 0) {
 		sbuf_addf(out, "  %s  %s %s through the forward proxy\n",
-		    req->ts ? req->ts : "", get_or(req, "method", "?"),
-		    get_or(req, "target", "?"));
+		    req->ts ? req->ts : "", story_get_or(req, "method", "?"),
+		    story_get_or(req, "target", "?"));
 		sbuf_addf(out, "  client %s, route %s, destination %s\n",
-		    get_or(req, "client", "?"), get_or(req, "route", "-"),
-		    get_or(req, "dest", "-"));
-		sbuf_addf(out, "  answered %s%s%s\n", get_or(req, "status", "?"),
+		    story_get_or(req, "client", "?"), story_get_or(req, "route", "-"),
+		    story_get_or(req, "dest", "-"));
+		sbuf_addf(out, "  answered %s%s%s\n", story_get_or(req, "status", "?"),
 		    code ? ": " : "", code ? code : "");
 	} else if (req) {
 		sbuf_addf(out, "  %s  %s %s  Host %s\n", req->ts ? req->ts : "",
-		    get_or(req, "method", "?"), get_or(req, "path", "?"),
-		    get_or(req, "host", "-"));
+		    story_get_or(req, "method", "?"), story_get_or(req, "path", "?"),
+		    story_get_or(req, "host", "-"));
 		sbuf_addf(out, "  viewer %s, SNI %s, edge %s\n",
-		    get_or(req, "client", "?"), get_or(req, "sni", "-"),
-		    get_or(req, "edge", "?"));
-		sbuf_addf(out, "  answered %s%s%s%s%s\n", get_or(req, "status", "?"),
+		    story_get_or(req, "client", "?"), story_get_or(req, "sni", "-"),
+		    story_get_or(req, "edge", "?"));
+		sbuf_addf(out, "  answered %s%s%s%s%s\n", story_get_or(req, "status", "?"),
 		    code ? ": " : "", code ? code : "", sub ? "; " : "",
 		    sub ? sub : "");
 	}
 	if (origin) {
 		sbuf_addf(out, "\nThe origin hop\n");
 		sbuf_addf(out, "  %s, address %s (at %s)\n",
-		    get_or(origin, "hop", "?"), get_or(origin, "address", "?"),
-		    get_or(origin, "connect", "-"));
-		if (strcmp(get_or(origin, "tls", "no"), "yes") == 0 &&
+		    story_get_or(origin, "hop", "?"), story_get_or(origin, "address", "?"),
+		    story_get_or(origin, "connect", "-"));
+		if (strcmp(story_get_or(origin, "tls", "no"), "yes") == 0 &&
 		    story_get(origin, "sni_sent")) {
-			const char *sni = get_or(origin, "sni_sent", "-");
+			const char *sni = story_get_or(origin, "sni_sent", "-");
 			sbuf_addf(out, "  TLS, SNI sent: %s, verify = %s\n",
 			    strcmp(sni, "-") == 0 ? "none (SNI off)" : sni,
-			    get_or(origin, "verify", "?"));
+			    story_get_or(origin, "verify", "?"));
 			if (story_get(origin, "alert_received"))
 				sbuf_addf(out, "  alert received from the origin: %s\n",
 				    story_get(origin, "alert_received"));
-			const char *subj = get_or(origin, "cert_subject", "-");
+			const char *subj = story_get_or(origin, "cert_subject", "-");
 			if (strcmp(subj, "-") == 0) {
 				sbuf_addf(out, "  the origin presented no certificate\n");
 			} else {
 				sbuf_addf(out, "  the origin presented:\n");
 				sbuf_addf(out, "    subject   %s\n", subj);
 				sbuf_addf(out, "    SANs      %s\n",
-				    get_or(origin, "cert_sans", "-"));
+				    story_get_or(origin, "cert_sans", "-"));
 				sbuf_addf(out, "    issuer    %s\n",
-				    get_or(origin, "cert_issuer", "-"));
+				    story_get_or(origin, "cert_issuer", "-"));
 				sbuf_addf(out, "    valid     %s .. %s\n",
-				    get_or(origin, "cert_not_before", "?"),
-				    get_or(origin, "cert_not_after", "?"));
+				    story_get_or(origin, "cert_not_before", "?"),
+				    story_get_or(origin, "cert_not_after", "?"));
 				sbuf_addf(out, "    SHA-1     %s\n",
-				    get_or(origin, "cert_sha1", "-"));
+				    story_get_or(origin, "cert_sha1", "-"));
 				sbuf_addf(out, "    SHA-256   %s\n",
-				    get_or(origin, "cert_sha256", "-"));
+				    story_get_or(origin, "cert_sha256", "-"));
 				sbuf_addf(out, "    SPKI      %s\n",
-				    get_or(origin, "cert_spki", "-"));
+				    story_get_or(origin, "cert_spki", "-"));
 				sbuf_addf(out, "    verification: %s\n",
-				    get_or(origin, "verify_result", "-"));
+				    story_get_or(origin, "verify_result", "-"));
 			}
 		}
 	}
-	const char *detail = get_or(origin && story_get(origin, "detail") ?
+	const char *detail = story_get_or(origin && story_get(origin, "detail") ?
 	    origin : main, "detail", NULL);
 	if (detail) {
 		sbuf_addf(out, "\nWhat failed\n");
@@ -298,13 +298,13 @@ tell(struct sbuf *out, const char *ref, const struct story_fields *req,
 		sbuf_addf(out, "\nFix\n");
 		sbuf_wrap(out, "  ", fix, 76);
 	}
-	int status = atoi(get_or(main, "status", "0"));
+	int status = atoi(story_get_or(main, "status", "0"));
 	if (code == NULL && status >= 400)
 		sbuf_addf(out, "\nThis edge passed on an error answer (%d) from its "
 		    "origin, unchanged, as CDNs do. In a chain, the answer's "
 		    "X-Edgesim-Ref names the edge that made it: explain that "
 		    "reference with that edge's log.\n", status);
-	else if (code == NULL && strcmp(get_or(main, "result", "ok"), "ok") == 0)
+	else if (code == NULL && strcmp(story_get_or(main, "result", "ok"), "ok") == 0)
 		sbuf_addf(out, "\nNo error: the request succeeded.\n");
 }
 

@@ -27,6 +27,9 @@ int story_parse_line(const char *line, struct story_fields *f);
 void story_fields_free(struct story_fields *f);
 /* The value of key, or NULL. */
 const char *story_get(const struct story_fields *f, const char *key);
+/* story_get, or dflt when the key is absent or empty. */
+const char *story_get_or(const struct story_fields *f, const char *key,
+    const char *dflt);
 
 /*
  * Why a sub-reason happens and what it means, in a few sentences (the

@@ -31,13 +31,6 @@
 
 static void upstream_connect(struct upstream *up);
 
-static void
-tv_from_ms(struct timeval *tv, int64_t ms)
-{
-	tv->tv_sec = (time_t)(ms / 1000);
-	tv->tv_usec = (suseconds_t)(ms % 1000) * 1000;
-}
-
 /*
  * The config line that would fix f, for the log and `edgesim explain`:
  * the error table's template (errors.c), with this origin's names, and the

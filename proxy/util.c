@@ -578,3 +578,10 @@ text_wrap(FILE *out, const char *indent, const char *text, size_t width)
 	fwrite(b.s, 1, b.len, out);
 	sbuf_free(&b);
 }
+
+void
+tv_from_ms(struct timeval *tv, int64_t ms)
+{
+	tv->tv_sec = (time_t)(ms / 1000);
+	tv->tv_usec = (suseconds_t)(ms % 1000) * 1000;
+}

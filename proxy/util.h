@@ -112,6 +112,10 @@ void format_duration(int64_t ms, char *buf, size_t len);
 void hex_encode(const unsigned char *in, size_t n, char sep, char *out,
     size_t outlen);
 
+/* ms as a struct timeval (libevent's timeouts). */
+struct timeval;
+void tv_from_ms(struct timeval *tv, int64_t ms);
+
 /* Text wrapped at width columns, each line under indent: printed, or
  * appended to a buffer. */
 void text_wrap(FILE *out, const char *indent, const char *text, size_t width);
