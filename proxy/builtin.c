@@ -208,18 +208,6 @@ struct static_cache {
 	uint64_t hits, misses;
 };
 
-static uint32_t
-key_hash(const char *s)
-{
-	uint32_t h = 2166136261u;
-
-	while (*s) {
-		h ^= (unsigned char)*s++;
-		h *= 16777619u;
-	}
-	return h;
-}
-
 static void
 entry_free(struct static_entry *e)
 {
@@ -270,7 +258,7 @@ static_cache_stats(const struct static_cache *c, uint64_t *hits,
 static struct static_entry *
 cache_get(struct static_cache *c, const char *key, int64_t now)
 {
-	struct static_entry **pp = &c->buckets[key_hash(key) % STATIC_BUCKETS];
+	struct static_entry **pp = &c->buckets[str_hash(key) % STATIC_BUCKETS];
 
 	for (struct static_entry *e = *pp; e; pp = &e->next, e = *pp) {
 		if (strcmp(e->key, key) != 0)
@@ -292,7 +280,7 @@ cache_put(struct static_cache *c, struct static_entry *e)
 	 * second's worth of look-ups. */
 	if (c->n >= STATIC_CACHE_MAX)
 		cache_clear(c);
-	struct static_entry **b = &c->buckets[key_hash(e->key) % STATIC_BUCKETS];
+	struct static_entry **b = &c->buckets[str_hash(e->key) % STATIC_BUCKETS];
 	e->next = *b;
 	*b = e;
 	c->n++;

@@ -20,18 +20,6 @@ struct certs_loaded {
 	struct loaded_entry *buckets[LOADED_BUCKETS];
 };
 
-static uint32_t
-path_hash(const char *s)
-{
-	uint32_t h = 2166136261u;
-
-	while (*s) {
-		h ^= (unsigned char)*s++;
-		h *= 16777619u;
-	}
-	return h;
-}
-
 struct certs_loaded *
 certs_loaded_new(void)
 {
@@ -60,7 +48,7 @@ certs_loaded_find(const struct certs_loaded *l, const char *cert_path)
 {
 	if (l == NULL)
 		return NULL;
-	for (struct loaded_entry *e = l->buckets[path_hash(cert_path) %
+	for (struct loaded_entry *e = l->buckets[str_hash(cert_path) %
 	    LOADED_BUCKETS]; e; e = e->next)
 		if (strcmp(e->path, cert_path) == 0)
 			return &e->objs;
@@ -77,7 +65,7 @@ loaded_put(struct certs_loaded *l, const char *path, struct pki_loaded *objs)
 		return;
 	}
 	struct loaded_entry *e = xcalloc(1, sizeof(*e));
-	struct loaded_entry **b = &l->buckets[path_hash(path) % LOADED_BUCKETS];
+	struct loaded_entry **b = &l->buckets[str_hash(path) % LOADED_BUCKETS];
 	e->path = xstrdup(path);
 	e->objs = *objs;
 	objs->certs = NULL;

@@ -158,13 +158,10 @@ relay_head_done(struct relay_head *h, struct evbuffer *in, size_t head_len)
 {
 	if (h->len == 0) {
 		evbuffer_drain(in, head_len);
-	} else {
-		if (head_len < h->len)
-			evbuffer_prepend(in, h->p + head_len, h->len - head_len);
-		/* An idle connection keeps no buffer. */
-		free(h->p);
-		h->p = NULL;
-		h->len = h->cap = 0;
+		http_head_scan_init(&h->scan);
+		return;
 	}
-	http_head_scan_init(&h->scan);
+	if (head_len < h->len)
+		evbuffer_prepend(in, h->p + head_len, h->len - head_len);
+	relay_head_free(h);             /* an idle connection keeps no buffer */
 }

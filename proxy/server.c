@@ -57,7 +57,6 @@ struct server {
 	/* The generation every worker runs: the main thread's own reference,
 	 * so that it never reads a worker's w.rt. */
 	struct runtime *rt;
-	uint64_t generation;
 	bool stopping;
 	int64_t stop_deadline;
 	int *stop_stage;                /* per edge of the runtime (chain.h) */
@@ -334,7 +333,7 @@ reload(struct server *s)
 		    "start, not on reload", (long long)cfg->global.workers);
 	char *log_dest = xstrdup(cfg->global.log);
 	enum log_format fmt = cfg->global.log_format;
-	struct runtime *rt = runtime_build(cfg, s->generation + 1, &err);
+	struct runtime *rt = runtime_build(cfg, s->rt->generation + 1, &err);
 	if (rt == NULL) {
 		log_error("reload refused: %s; still serving the previous config",
 		    err.msg);
@@ -361,13 +360,12 @@ reload(struct server *s)
 	if (log_open(log_dest, fmt, &err) < 0)
 		log_error("%s; logging where it did", err.msg);
 	free(log_dest);
-	s->generation++;
 	for (int i = 0; i < s->n_workers; i++)
 		worker_call(&s->wts[i], do_swap, rt);
 	log_edges(rt, s->n_workers);
 	log_listeners(rt);
 	admin_reloaded(rt);
-	log_info("reloaded: generation %llu", (unsigned long long)s->generation);
+	log_info("reloaded: generation %llu", (unsigned long long)rt->generation);
 	runtime_unref(s->rt);
 	s->rt = rt;
 }
@@ -566,8 +564,7 @@ server_run(const char *config_path, const struct strlist *edges)
 		log_problems(&probs, config_path);     /* the warnings */
 	config_problems_free(&probs);
 	s.n_workers = (int)cfg->global.workers;
-	s.generation = 1;
-	struct runtime *rt = runtime_build(cfg, s.generation, &err);
+	struct runtime *rt = runtime_build(cfg, 1, &err);
 	if (rt == NULL) {
 		fprintf(stderr, "edgesim: %s\n", err.msg);
 		log_error("not starting: %s", err.msg);

@@ -585,3 +585,15 @@ tv_from_ms(struct timeval *tv, int64_t ms)
 	tv->tv_sec = (time_t)(ms / 1000);
 	tv->tv_usec = (suseconds_t)(ms % 1000) * 1000;
 }
+
+uint32_t
+str_hash(const char *s)
+{
+	uint32_t h = 2166136261u;       /* FNV-1a */
+
+	while (*s) {
+		h ^= (unsigned char)*s++;
+		h *= 16777619u;
+	}
+	return h;
+}

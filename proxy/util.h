@@ -112,6 +112,9 @@ void format_duration(int64_t ms, char *buf, size_t len);
 void hex_encode(const unsigned char *in, size_t n, char sep, char *out,
     size_t outlen);
 
+/* A string's hash (FNV-1a), for small hash tables of names and paths. */
+uint32_t str_hash(const char *s);
+
 /* ms as a struct timeval (libevent's timeouts). */
 struct timeval;
 void tv_from_ms(struct timeval *tv, int64_t ms);
